@@ -1,0 +1,17 @@
+# Which source files make up what. The module takes the core, the shim and
+# the sources of the backends its Kconfig enables; the host build takes the
+# core and every backend's register-decoding logic (no inline asm).
+set(PV_CORE_SOURCES
+  core/src/module.cpp
+  core/src/dev_ioctl.cpp
+  core/src/log_format.cpp)
+set(PV_KMOD_SHIM_SOURCES kmod/main.c kmod/platform.c)
+set(PV_COMPOSITION_SOURCES arch/backends.cpp)
+set(PV_BACKEND_VMX_SOURCES arch/x86_64-vmx/vmx_probe.cpp arch/x86_64-vmx/vmx_probe_read.cpp)
+set(PV_BACKEND_SVM_SOURCES arch/x86_64-svm/svm_probe.cpp arch/x86_64-svm/svm_probe_read.cpp)
+set(PV_BACKEND_ARM64_VHE_SOURCES arch/arm64-vhe/vhe_probe.cpp arch/arm64-vhe/vhe_probe_read.cpp)
+set(PV_BACKEND_DECISION_SOURCES
+  arch/x86_64-vmx/vmx_probe.cpp arch/x86_64-svm/svm_probe.cpp arch/arm64-vhe/vhe_probe.cpp)
+list(TRANSFORM PV_CORE_SOURCES PREPEND ${CMAKE_SOURCE_DIR}/ OUTPUT_VARIABLE PV_CORE_SOURCES)
+list(TRANSFORM PV_BACKEND_DECISION_SOURCES PREPEND ${CMAKE_SOURCE_DIR}/
+     OUTPUT_VARIABLE PV_BACKEND_DECISION_SOURCES)

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0
+// ioctls of /dev/portvisor itself (not of a VM or vCPU). Every user pointer
+// goes through the platform's copy helpers; every field is checked.
+// docs/abi.md is the reference for what each returns.
+#include "portvisor/core/module.h"
+#include "portvisor/core_api.h"
+
+#define PV_UAPI_FREESTANDING
+#include "uapi/portvisor.h"
+
+namespace pv::core {
+namespace {
+
+static_assert(sizeof(pv_capabilities) == 96, "uapi struct size is ABI");
+static_assert(offsetof(pv_capabilities, reserved) == PV_CAPS_MIN_SIZE);
+static_assert(sizeof(pv_module_stats) == 64, "uapi struct size is ABI");
+static_assert(offsetof(pv_module_stats, reserved) == PV_STATS_MIN_SIZE);
+
+constexpr u32 ioc_dir(unsigned int cmd) { return cmd >> _IOC_DIRSHIFT; }
+constexpr u32 ioc_type(unsigned int cmd) { return (cmd >> _IOC_TYPESHIFT) & 0xff; }
+constexpr u32 ioc_nr(unsigned int cmd) { return (cmd >> _IOC_NRSHIFT) & 0xff; }
+
+// The sized-struct protocol shared by the "get" ioctls: the struct starts with
+// {u32 size; u32 flags;}. flags must be 0 (EINVAL). A size below `min_size`
+// gets E2BIG with the module's size written back. Otherwise the first
+// min(size, sizeof(T)) bytes are copied out, with .size set to that count.
+template <class T>
+[[nodiscard]] long copy_out_sized(uint64_t arg, T& filled, u32 min_size)
+{
+	u32 head[2];
+	if (pv_platform_copy_from_user(head, arg, sizeof(head)) != 0)
+		return -PV_EFAULT;
+	if (head[1] != 0)
+		return -PV_EINVAL;
+	if (head[0] < min_size) {
+		u32 need = sizeof(T);
+		if (pv_platform_copy_to_user(arg, &need, sizeof(need)) != 0)
+			return -PV_EFAULT;
+		return -PV_E2BIG;
+	}
+	const u32 n = min<u32>(head[0], sizeof(T));
+	filled.size = n;
+	filled.flags = 0;
+	if (pv_platform_copy_to_user(arg, &filled, n) != 0)
+		return -PV_EFAULT;
+	return 0;
+}
+
+[[nodiscard]] long get_capabilities(uint64_t arg, const module_state& m)
+{
+	pv_capabilities caps{};
+	caps.backend = static_cast<u32>(m.caps.kind);
+	caps.stage2_levels = m.caps.stage2_levels;
+	caps.page_sizes = m.caps.page_sizes;
+	caps.features = m.caps.features;
+	caps.tlb_tags = m.caps.tlb_tags;
+	caps.guest_phys_bits = m.caps.guest_phys_bits;
+	caps.host_cpus = m.caps.host_cpus;
+	const char* name = backend_name(m.caps.kind);
+	for (u32 i = 0; name[i] != '\0' && i + 1 < sizeof(caps.backend_name); i++)
+		caps.backend_name[i] = name[i];
+	return copy_out_sized(arg, caps, PV_CAPS_MIN_SIZE);
+}
+
+[[nodiscard]] long get_stats(uint64_t arg)
+{
+	pv_alloc_stats a{};
+	pv_platform_alloc_stats(&a);
+	pv_module_stats s{};
+	s.alloc_bytes = a.bytes;
+	s.alloc_objects = a.objects;
+	s.alloc_pages = a.pages;
+	s.total_allocs = a.total_allocs;
+	return copy_out_sized(arg, s, PV_STATS_MIN_SIZE);
+}
+
+}  // namespace
+}  // namespace pv::core
+
+using namespace pv::core;
+
+// The size bits of `cmd` are not checked: the structs carry their own size,
+// so that a client built against an older or newer header still reaches
+// the same ioctl. Type, number and direction must match.
+extern "C" long pv_core_dev_ioctl(unsigned int cmd, uint64_t arg)
+{
+	const module_state* m = current_module();
+	if (m == nullptr)
+		return -PV_ENODEV;
+	if (ioc_type(cmd) != PV_IOCTL_TYPE)
+		return -PV_ENOTTY;
+	switch (ioc_nr(cmd)) {
+	case ioc_nr(PV_GET_API_VERSION):
+		if (ioc_dir(cmd) != _IOC_NONE)
+			return -PV_ENOTTY;
+		return PV_API_VERSION;
+	case ioc_nr(PV_GET_CAPABILITIES):
+		if (ioc_dir(cmd) != (_IOC_READ | _IOC_WRITE))
+			return -PV_ENOTTY;
+		return get_capabilities(arg, *m);
+	case ioc_nr(PV_GET_STATS):
+		if (ioc_dir(cmd) != (_IOC_READ | _IOC_WRITE))
+			return -PV_ENOTTY;
+		return get_stats(arg);
+	default:
+		return -PV_ENOTTY;
+	}
+}

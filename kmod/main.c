@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * portvisor kernel module: the C shim. Registers /dev/portvisor and hands
+ * everything else to the C++ core (core/) through core_api.h.
+ */
+#define pr_fmt(fmt) "portvisor: " fmt
+
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+
+#include "portvisor/core_api.h"
+#include "platform_internal.h"
+#include "uapi/portvisor.h"
+
+static long pv_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	return pv_core_dev_ioctl(cmd, (u64)arg);
+}
+
+static const struct file_operations pv_dev_fops = {
+	.owner = THIS_MODULE, /* an open fd pins the module: rmmod gets EAGAIN */
+	.unlocked_ioctl = pv_dev_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice pv_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = PV_DEVICE_NAME,
+	.fops = &pv_dev_fops,
+	.mode = 0600,
+};
+
+static int __init pv_init(void)
+{
+	int ret = pv_core_init(); /* logs its own reason on failure */
+
+	if (ret)
+		goto out_report;
+	ret = misc_register(&pv_misc);
+	if (ret) {
+		pr_err("cannot register %s: error %d\n", PV_DEVICE_PATH, ret);
+		pv_core_exit();
+		goto out_report;
+	}
+	pr_info("loaded: %s, backend %s, API version %d\n", PV_DEVICE_PATH,
+		pv_core_backend_name(), PV_API_VERSION);
+	return 0;
+
+out_report:
+	pv_platform_report_outstanding("load failed");
+	return ret;
+}
+
+static void __exit pv_exit(void)
+{
+	misc_deregister(&pv_misc);
+	pv_core_exit();
+	pv_platform_report_outstanding("unloaded");
+}
+
+module_init(pv_init);
+module_exit(pv_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("portvisor developers");
+MODULE_DESCRIPTION("portvisor: direct host syscalls for application kernels in guest ring 0");
