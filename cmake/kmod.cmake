@@ -5,10 +5,11 @@ if(PV_KERNEL_ABI STREQUAL "")
   execute_process(COMMAND apt-cache depends linux-headers-amd64
     OUTPUT_VARIABLE deps ERROR_QUIET)
   string(REGEX MATCH "linux-headers-([0-9.]+-[0-9]+)-amd64" _ "${deps}")
-  set(PV_RESOLVED_KERNEL_ABI "${CMAKE_MATCH_1}")
+  set(abi "${CMAKE_MATCH_1}")
 else()
-  set(PV_RESOLVED_KERNEL_ABI "${PV_KERNEL_ABI}")
+  set(abi "${PV_KERNEL_ABI}")
 endif()
+set(PV_RESOLVED_KERNEL_ABI "${abi}" CACHE INTERNAL "guest kernel ABI in use")
 if(PV_RESOLVED_KERNEL_ABI STREQUAL "")
   message(WARNING "No guest kernel ABI (apt-cache knows no linux-headers-amd64; "
                   "run scripts/setup-host.sh): kernel module targets are off")

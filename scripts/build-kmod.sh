@@ -69,7 +69,9 @@ rm -f "$tree/Kbuild.new"
 
 log=$out/build.log
 set +e
-make -C "$kdir" M="$tree" ARCH=$karch CROSS_COMPILE=$cross modules 2>&1 | tee "$log"
+# A make of its own (not the caller's jobserver): CMake may call this from make.
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -j"$(nproc)" -C "$kdir" M="$tree" ARCH=$karch \
+	CROSS_COMPILE=$cross modules 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e
 [ "$rc" = 0 ] || { echo "build-kmod: make failed (rc=$rc), see $log" >&2; exit 1; }

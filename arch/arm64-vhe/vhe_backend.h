@@ -2,8 +2,8 @@
 // The arm64 EL2/VHE backend, as the core sees it (core/backend.h).
 #pragma once
 
-#include "portvisor/core/backend.h"
 #include "arm64-vhe/vhe_probe.h"
+#include "portvisor/core/backend.h"
 
 namespace pv::arm64 {
 

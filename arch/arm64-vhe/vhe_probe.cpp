@@ -19,9 +19,9 @@ probe_result decide(const cpu_snapshot& cpu)
 	const u64 vh = bits(cpu.id_aa64mmfr1, mmfr1_vh_hi, mmfr1_vh_lo);
 	if (cpu.current_el != 2)
 		return probe_result::refuse(
-			probe_status::disabled,
-			vh ? "kernel is not running at EL2 (CurrentEL=EL1): boot it with EL2 available"
-			   : "kernel is not running at EL2 (CurrentEL=EL1) and the CPU has no VHE");
+		    probe_status::disabled,
+		    vh ? "kernel is not running at EL2 (CurrentEL=EL1): boot it with EL2 available"
+		       : "kernel is not running at EL2 (CurrentEL=EL1) and the CPU has no VHE");
 	if (vh == 0)
 		return probe_result::refuse(probe_status::absent,
 					    "CPU has no VHE (ID_AA64MMFR1_EL1.VH=0)");
@@ -30,9 +30,11 @@ probe_result decide(const cpu_snapshot& cpu)
 					    "kernel at EL2 without VHE (HCR_EL2.E2H=0)");
 	const u64 tg2 = bits(cpu.id_aa64mmfr0, mmfr0_tgran4_2_hi, mmfr0_tgran4_2_lo);
 	const u64 tg1 = bits(cpu.id_aa64mmfr0, mmfr0_tgran4_hi, mmfr0_tgran4_lo);
-	if (tg2 == tgran4_2_not_supported || (tg2 == tgran4_2_as_stage1 && tg1 == tgran4_not_supported))
-		return probe_result::refuse(probe_status::insufficient,
-					    "no 4 KiB granule at stage 2 (ID_AA64MMFR0_EL1.TGran4_2)");
+	if (tg2 == tgran4_2_not_supported ||
+	    (tg2 == tgran4_2_as_stage1 && tg1 == tgran4_not_supported))
+		return probe_result::refuse(
+		    probe_status::insufficient,
+		    "no 4 KiB granule at stage 2 (ID_AA64MMFR0_EL1.TGran4_2)");
 	const u64 parange = bits(cpu.id_aa64mmfr0, mmfr0_parange_hi, mmfr0_parange_lo);
 	if (parange >= sizeof(parange_bits) / sizeof(parange_bits[0]))
 		return probe_result::refuse(probe_status::insufficient,
@@ -46,8 +48,8 @@ probe_result decide(const cpu_snapshot& cpu)
 	c.features = PV_FEAT_VHE | PV_FEAT_TAGGED_TLB;
 	// VMID 0 stays unused so that a stale TLB entry never matches a guest.
 	c.tlb_tags = bits(cpu.id_aa64mmfr1, mmfr1_vmidbits_hi, mmfr1_vmidbits_lo) == vmidbits_16
-			     ? 0xFFFF
-			     : 0xFF;
+			 ? 0xFFFF
+			 : 0xFF;
 	if (bits(cpu.id_aa64mmfr1, mmfr1_hafdbs_hi, mmfr1_hafdbs_lo) != 0)
 		c.features |= PV_FEAT_STAGE2_AD;
 	return probe_result{probe_status::usable, nullptr, c};

@@ -7,18 +7,18 @@
 
 namespace pv::arm64 {
 
-#define PV_READ_SYSREG(name)                                   \
-	({                                                     \
-		u64 v_;                                        \
-		asm volatile("mrs %0, " #name : "=r"(v_));     \
-		v_;                                            \
+#define PV_READ_SYSREG(name)                                                                       \
+	({                                                                                         \
+		u64 v_;                                                                            \
+		asm volatile("mrs %0, " #name : "=r"(v_));                                         \
+		v_;                                                                                \
 	})
 
 cpu_snapshot read_this_cpu()
 {
 	cpu_snapshot s;
-	s.current_el = static_cast<u32>(bits(PV_READ_SYSREG(CurrentEL), reg::current_el_hi,
-					     reg::current_el_lo));
+	s.current_el = static_cast<u32>(
+	    bits(PV_READ_SYSREG(CurrentEL), reg::current_el_hi, reg::current_el_lo));
 	s.id_aa64mmfr0 = PV_READ_SYSREG(id_aa64mmfr0_el1);
 	s.id_aa64mmfr1 = PV_READ_SYSREG(id_aa64mmfr1_el1);
 	if (s.current_el == 2)

@@ -22,14 +22,16 @@ probe_result decide(const cpu_snapshot& cpu)
 		return probe_result::refuse(probe_status::absent,
 					    "CPU has no SVM (CPUID.80000001H:ECX.SVM=0)");
 	if (!cpu.svm_leaf)
-		return probe_result::refuse(probe_status::insufficient, "CPUID leaf 8000000AH missing");
+		return probe_result::refuse(probe_status::insufficient,
+					    "CPUID leaf 8000000AH missing");
 	if (!cpu.vm_cr_readable)
 		return probe_result::refuse(probe_status::insufficient, "VM_CR MSR cannot be read");
 	if (bit(cpu.vm_cr, msr::vm_cr_svmdis))
-		return probe_result::refuse(probe_status::disabled,
-					    bit(cpu.vm_cr, msr::vm_cr_lock)
-						    ? "SVM disabled and locked by firmware (VM_CR.SVMDIS=1, LOCK=1)"
-						    : "SVM disabled by firmware (VM_CR.SVMDIS=1)");
+		return probe_result::refuse(
+		    probe_status::disabled,
+		    bit(cpu.vm_cr, msr::vm_cr_lock)
+			? "SVM disabled and locked by firmware (VM_CR.SVMDIS=1, LOCK=1)"
+			: "SVM disabled by firmware (VM_CR.SVMDIS=1)");
 	if (!bit(cpu.svm_edx, cpuid_bit::svm_edx_np))
 		return probe_result::refuse(probe_status::insufficient,
 					    "no nested paging (CPUID.8000000AH:EDX.NP=0)");

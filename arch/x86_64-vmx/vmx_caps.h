@@ -11,9 +11,9 @@ namespace pv::vmx::cap {
 // IA32_VMX_BASIC (A.1)
 inline constexpr unsigned basic_revision_hi = 30, basic_revision_lo = 0;
 inline constexpr unsigned basic_region_size_hi = 44, basic_region_size_lo = 32;
-inline constexpr unsigned basic_phys_32bit = 48;     // addresses limited to 32 bits
+inline constexpr unsigned basic_phys_32bit = 48;  // addresses limited to 32 bits
 inline constexpr unsigned basic_memtype_hi = 53, basic_memtype_lo = 50;
-inline constexpr unsigned basic_true_ctls = 55;      // IA32_VMX_TRUE_*_CTLS exist
+inline constexpr unsigned basic_true_ctls = 55;  // IA32_VMX_TRUE_*_CTLS exist
 inline constexpr u64 memtype_wb = 6;
 
 // Allowed-1 settings are the high 32 bits of a *_CTLS MSR (A.3-A.5).

@@ -5,8 +5,8 @@
 // host's paging, write-back EPT structures and INVEPT.
 #include "x86_64-vmx/vmx_probe.h"
 
-#include "x86_64-vmx/vmx_caps.h"
 #include "portvisor/x86/msr.h"
+#include "x86_64-vmx/vmx_caps.h"
 
 #define PV_UAPI_FREESTANDING
 #include "uapi/portvisor.h"
@@ -21,16 +21,19 @@ probe_result decide(const cpu_snapshot& cpu)
 	using namespace cap;
 	namespace msr = x86::msr;
 	if (!cpu.cpuid_vmx)
-		return probe_result::refuse(probe_status::absent, "CPU has no VMX (CPUID.1:ECX.VMX=0)");
+		return probe_result::refuse(probe_status::absent,
+					    "CPU has no VMX (CPUID.1:ECX.VMX=0)");
 	if (!cpu.msrs_readable)
 		return probe_result::refuse(probe_status::insufficient,
 					    "VMX capability MSRs cannot be read");
 	if (!bit(cpu.feature_control, msr::feature_control_lock))
-		return probe_result::refuse(probe_status::disabled,
-					    "IA32_FEATURE_CONTROL is not locked (firmware did not configure VMX)");
+		return probe_result::refuse(
+		    probe_status::disabled,
+		    "IA32_FEATURE_CONTROL is not locked (firmware did not configure VMX)");
 	if (!bit(cpu.feature_control, msr::feature_control_vmx_outside_smx))
-		return probe_result::refuse(probe_status::disabled,
-					    "VMX disabled by firmware (IA32_FEATURE_CONTROL bit 2 clear)");
+		return probe_result::refuse(
+		    probe_status::disabled,
+		    "VMX disabled by firmware (IA32_FEATURE_CONTROL bit 2 clear)");
 	if (bits(cpu.basic, basic_memtype_hi, basic_memtype_lo) != memtype_wb)
 		return probe_result::refuse(probe_status::insufficient,
 					    "VMCS memory type is not write-back (IA32_VMX_BASIC)");

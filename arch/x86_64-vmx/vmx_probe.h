@@ -9,15 +9,15 @@
 namespace pv::vmx {
 
 struct cpu_snapshot {
-	bool cpuid_vmx = false;        // CPUID.01H:ECX.VMX
-	bool msrs_readable = false;    // every MSR below could be read
+	bool cpuid_vmx = false;      // CPUID.01H:ECX.VMX
+	bool msrs_readable = false;  // every MSR below could be read
 	u64 feature_control = 0;
 	u64 basic = 0;
-	u64 pinbased = 0;              // TRUE_ variant when basic[55], else plain
+	u64 pinbased = 0;  // TRUE_ variant when basic[55], else plain
 	u64 procbased = 0;
-	u64 procbased2 = 0;            // 0 when secondary controls cannot be activated
-	u64 ept_vpid_cap = 0;          // 0 when neither EPT nor VPID can be enabled
-	u32 phys_addr_bits = 36;       // CPUID.80000008H:EAX[7:0]
+	u64 procbased2 = 0;               // 0 when secondary controls cannot be activated
+	u64 ept_vpid_cap = 0;             // 0 when neither EPT nor VPID can be enabled
+	u32 phys_addr_bits = 36;          // CPUID.80000008H:EAX[7:0]
 	unsigned host_paging_levels = 4;  // 5 with LA57
 };
 

@@ -29,9 +29,11 @@ cpu_snapshot read_this_cpu()
 	if (ok) {
 		const bool true_ctls = bit(s.basic, cap::basic_true_ctls);
 		ok = pv_platform_rdmsr_safe(true_ctls ? msr::ia32_vmx_true_pinbased_ctls
-						      : msr::ia32_vmx_pinbased_ctls, &s.pinbased) == 0 &&
+						      : msr::ia32_vmx_pinbased_ctls,
+					    &s.pinbased) == 0 &&
 		     pv_platform_rdmsr_safe(true_ctls ? msr::ia32_vmx_true_procbased_ctls
-						      : msr::ia32_vmx_procbased_ctls, &s.procbased) == 0;
+						      : msr::ia32_vmx_procbased_ctls,
+					    &s.procbased) == 0;
 	}
 	// Secondary controls and EPT/VPID capabilities exist only when the
 	// corresponding controls can be set (SDM Vol. 3D, A.3.3 and A.10).
@@ -39,7 +41,8 @@ cpu_snapshot read_this_cpu()
 		ok = pv_platform_rdmsr_safe(msr::ia32_vmx_procbased_ctls2, &s.procbased2) == 0;
 		if (ok && (cap::allowed1(s.procbased2, cap::proc2_enable_ept) ||
 			   cap::allowed1(s.procbased2, cap::proc2_enable_vpid)))
-			ok = pv_platform_rdmsr_safe(msr::ia32_vmx_ept_vpid_cap, &s.ept_vpid_cap) == 0;
+			ok = pv_platform_rdmsr_safe(msr::ia32_vmx_ept_vpid_cap, &s.ept_vpid_cap) ==
+			     0;
 	}
 	s.msrs_readable = ok;
 	return s;

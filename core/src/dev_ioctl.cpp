@@ -24,8 +24,7 @@ constexpr u32 ioc_nr(unsigned int cmd) { return (cmd >> _IOC_NRSHIFT) & 0xff; }
 // {u32 size; u32 flags;}. flags must be 0 (EINVAL). A size below `min_size`
 // gets E2BIG with the module's size written back. Otherwise the first
 // min(size, sizeof(T)) bytes are copied out, with .size set to that count.
-template <class T>
-[[nodiscard]] long copy_out_sized(uint64_t arg, T& filled, u32 min_size)
+template <class T> [[nodiscard]] long copy_out_sized(uint64_t arg, T& filled, u32 min_size)
 {
 	u32 head[2];
 	if (pv_platform_copy_from_user(head, arg, sizeof(head)) != 0)
@@ -102,7 +101,6 @@ extern "C" long pv_core_dev_ioctl(unsigned int cmd, uint64_t arg)
 		if (ioc_dir(cmd) != (_IOC_READ | _IOC_WRITE))
 			return -PV_ENOTTY;
 		return get_stats(arg);
-	default:
-		return -PV_ENOTTY;
+	default: return -PV_ENOTTY;
 	}
 }

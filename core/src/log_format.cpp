@@ -8,9 +8,12 @@ namespace pv::core {
 
 void append_page_sizes(line_buffer& out, u64 sizes)
 {
-	struct named { u64 bit; const char* name; };
+	struct named {
+		u64 bit;
+		const char* name;
+	};
 	static constexpr named names[] = {
-		{PV_PAGE_SIZE_4K, "4K"}, {PV_PAGE_SIZE_2M, "2M"}, {PV_PAGE_SIZE_1G, "1G"}};
+	    {PV_PAGE_SIZE_4K, "4K"}, {PV_PAGE_SIZE_2M, "2M"}, {PV_PAGE_SIZE_1G, "1G"}};
 	bool first = true;
 	for (const auto& n : names) {
 		if ((sizes & n.bit) == 0)
@@ -25,7 +28,10 @@ void append_page_sizes(line_buffer& out, u64 sizes)
 
 void append_feature_names(line_buffer& out, u64 features)
 {
-	struct named { u64 bit; const char* name; };
+	struct named {
+		u64 bit;
+		const char* name;
+	};
 #define PV_FEATURE_ENTRY(bit, name) {bit, name},
 	static constexpr named names[] = {PV_FEATURE_LIST(PV_FEATURE_ENTRY)};
 #undef PV_FEATURE_ENTRY

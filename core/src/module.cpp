@@ -4,8 +4,8 @@
 // every failure frees what was taken and explains itself in one line.
 #include "portvisor/core/module.h"
 
-#include "portvisor/core_api.h"
 #include "portvisor/core/log_format.h"
+#include "portvisor/core_api.h"
 #include "pv_config.h"
 #define PV_UAPI_FREESTANDING
 #include "uapi/portvisor.h"
@@ -54,11 +54,12 @@ void log_choice(const capabilities& caps)
 	append_page_sizes(pages, caps.page_sizes);
 	line_buffer feats;
 	append_feature_names(feats, caps.features);
-	pv_platform_log(PV_LOG_INFO,
-			"backend %s: stage-2 %u levels, pages %s, %u TLB tags, %u-bit guest-physical, "
-			"%u CPUs, features:%s\n",
-			backend_name(caps.kind), caps.stage2_levels, pages.c_str(), caps.tlb_tags,
-			caps.guest_phys_bits, caps.host_cpus, feats.c_str());
+	pv_platform_log(
+	    PV_LOG_INFO,
+	    "backend %s: stage-2 %u levels, pages %s, %u TLB tags, %u-bit guest-physical, "
+	    "%u CPUs, features:%s\n",
+	    backend_name(caps.kind), caps.stage2_levels, pages.c_str(), caps.tlb_tags,
+	    caps.guest_phys_bits, caps.host_cpus, feats.c_str());
 }
 
 }  // namespace

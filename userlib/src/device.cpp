@@ -23,8 +23,8 @@ result<device> device::open()
 	if (v < 0)
 		return make_error(v, "PV_GET_API_VERSION");
 	if (v != PV_API_VERSION)
-		return error{EPROTO, "module API version " + std::to_string(v) + ", library expects " +
-					     std::to_string(PV_API_VERSION)};
+		return error{EPROTO, "module API version " + std::to_string(v) +
+					 ", library expects " + std::to_string(PV_API_VERSION)};
 	return dev;
 }
 

@@ -44,7 +44,9 @@ const char* pv_strerror(int err)
 	case ENOTTY: return "the module does not know this ioctl (API mismatch?)";
 	case EFAULT: return "an argument points at memory the caller cannot access";
 	case EINVAL: return "an argument field is invalid (non-zero flags or reserved field)";
-	case E2BIG: return "the argument struct is smaller than the module's minimum; .size says what it needs";
+	case E2BIG:
+		return "the argument struct is smaller than the module's minimum; .size says what "
+		       "it needs";
 	case ENODEV: return "no usable virtualization backend on this machine";
 	case EBUSY: return "the virtualization extension is held by another hypervisor";
 	default: return std::strerror(err < 0 ? -err : err);

@@ -16,8 +16,7 @@ struct error {
 	std::string message;  // what failed and why, for people
 };
 
-template <class T>
-class result {
+template <class T> class result {
 public:
 	result(T value) : v_(std::move(value)) {}
 	result(error e) : v_(std::move(e)) {}

@@ -12,12 +12,15 @@
 namespace pv::core {
 
 template <class B>
-concept backend = requires {
+concept backend = requires
+{
 	// Which backend this is (stable uapi number).
 	requires same_as<decltype(B::kind), const backend_kind>;
 	// Probe the CPU this runs on. Called once per online CPU, with
 	// preemption off; reads CPU registers only, allocates nothing.
-	{ B::probe_this_cpu() } -> same_as<probe_result>;
+	{
+		B::probe_this_cpu()
+		} -> same_as<probe_result>;
 };
 
 }  // namespace pv::core

@@ -14,19 +14,19 @@ namespace pv::core {
 inline constexpr u32 max_backends = 3;
 
 struct backend_selection {
-	u32 count = 0;                     // backends probed
-	int chosen = -1;                   // index into the list, -1 if none
-	capabilities caps{};               // of the chosen backend
+	u32 count = 0;        // backends probed
+	int chosen = -1;      // index into the list, -1 if none
+	capabilities caps{};  // of the chosen backend
 	backend_kind kinds[max_backends]{};
-	probe_result results[max_backends]{};   // CPU 0's result, or the refusal
-	u32 refusing_cpu[max_backends]{};  // the CPU whose result refused it
+	probe_result results[max_backends]{};  // CPU 0's result, or the refusal
+	u32 refusing_cpu[max_backends]{};      // the CPU whose result refused it
 	u32 cpus_seen = 0;
 };
 
-template <backend... Bs>
-struct backend_set {
+template <backend... Bs> struct backend_set {
 	static constexpr u32 count = sizeof...(Bs);
-	static_assert(count > 0 && count <= max_backends, "Kconfig guarantees one to three backends");
+	static_assert(count > 0 && count <= max_backends,
+		      "Kconfig guarantees one to three backends");
 
 	// Probes every backend on every online CPU and chooses. May sleep.
 	[[nodiscard]] static backend_selection select()
@@ -65,7 +65,8 @@ private:
 				sel.refusing_cpu[i] = cpu;
 			} else if (sel.results[i].usable() &&
 				   (!here.usable() || !(here.caps == sel.results[i].caps))) {
-				sel.results[i] = here.usable()
+				sel.results[i] =
+				    here.usable()
 					? probe_result::refuse(probe_status::insufficient,
 							       "CPUs report different capabilities")
 					: here;

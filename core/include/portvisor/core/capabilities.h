@@ -23,10 +23,10 @@ struct capabilities {
 };
 
 enum class probe_status : u32 {
-	usable,       // the backend can run on this CPU
-	absent,       // the CPU lacks the extension altogether
-	disabled,     // present but turned off (firmware lock, SVMDIS, not at EL2)
-	insufficient, // present but missing a feature portvisor requires
+	usable,        // the backend can run on this CPU
+	absent,        // the CPU lacks the extension altogether
+	disabled,      // present but turned off (firmware lock, SVMDIS, not at EL2)
+	insufficient,  // present but missing a feature portvisor requires
 };
 
 struct probe_result {

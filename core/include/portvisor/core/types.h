@@ -17,8 +17,7 @@ using u64 = uint64_t;
 template <class A, class B>
 concept same_as = __is_same(A, B) && __is_same(B, A);
 
-template <class T>
-[[nodiscard]] constexpr T min(T a, T b) { return b < a ? b : a; }
+template <class T> [[nodiscard]] constexpr T min(T a, T b) { return b < a ? b : a; }
 
 // Bit n of a 64-bit value, and a field [hi:lo] of it (inclusive, as the manuals write them).
 [[nodiscard]] constexpr bool bit(u64 value, unsigned n) { return (value >> n) & 1U; }

@@ -13,18 +13,18 @@ struct cpuid_regs {
 };
 
 namespace cpuid_leaf {
-inline constexpr u32 features = 0x1;           // CPUID.01H
-inline constexpr u32 ext_max = 0x80000000;     // highest extended leaf
+inline constexpr u32 features = 0x1;        // CPUID.01H
+inline constexpr u32 ext_max = 0x80000000;  // highest extended leaf
 inline constexpr u32 ext_features = 0x80000001;
 inline constexpr u32 ext_address_sizes = 0x80000008;
 inline constexpr u32 svm_features = 0x8000000A;  // AMD APM Vol. 3, E.4.9
 }  // namespace cpuid_leaf
 
 namespace cpuid_bit {
-inline constexpr unsigned leaf1_ecx_vmx = 5;          // SDM Vol. 2A, Table 3-10
-inline constexpr unsigned ext_ecx_svm = 2;            // APM Vol. 3, E.4.2 (Fn8000_0001_ECX)
-inline constexpr unsigned ext_edx_page1gb = 26;       // Fn8000_0001_EDX Page1GB
-inline constexpr unsigned ext_edx_lm = 29;            // long mode
+inline constexpr unsigned leaf1_ecx_vmx = 5;     // SDM Vol. 2A, Table 3-10
+inline constexpr unsigned ext_ecx_svm = 2;       // APM Vol. 3, E.4.2 (Fn8000_0001_ECX)
+inline constexpr unsigned ext_edx_page1gb = 26;  // Fn8000_0001_EDX Page1GB
+inline constexpr unsigned ext_edx_lm = 29;       // long mode
 // Fn8000_000A_EDX, APM Vol. 3, E.4.9
 inline constexpr unsigned svm_edx_np = 0;             // nested paging
 inline constexpr unsigned svm_edx_nrips = 3;          // next sequential RIP saved
