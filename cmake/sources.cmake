@@ -13,5 +13,10 @@ set(PV_BACKEND_ARM64_VHE_SOURCES arch/arm64-vhe/vhe_probe.cpp arch/arm64-vhe/vhe
 set(PV_BACKEND_DECISION_SOURCES
   arch/x86_64-vmx/vmx_probe.cpp arch/x86_64-svm/svm_probe.cpp arch/arm64-vhe/vhe_probe.cpp)
 list(TRANSFORM PV_CORE_SOURCES PREPEND ${CMAKE_SOURCE_DIR}/ OUTPUT_VARIABLE PV_CORE_SOURCES)
+# The stage-2 engine and the direct-syscall trap: host-built and unit-tested;
+# they join the module when the kmod side implements their platform services.
+file(GLOB PV_CORE_ENGINE_SOURCES CONFIGURE_DEPENDS
+  ${CMAKE_SOURCE_DIR}/core/src/stage2/*.cpp ${CMAKE_SOURCE_DIR}/core/src/trap/*.cpp
+  ${CMAKE_SOURCE_DIR}/core/src/vcpu/*.cpp)
 list(TRANSFORM PV_BACKEND_DECISION_SOURCES PREPEND ${CMAKE_SOURCE_DIR}/
      OUTPUT_VARIABLE PV_BACKEND_DECISION_SOURCES)

@@ -82,9 +82,34 @@ void pv_platform_free_page(void *page)
 	pv_count_free(PAGE_SIZE, 1);
 }
 
+void *pv_platform_alloc_pages(unsigned int order)
+{
+	void *pages;
+
+	if (order > 4) /* at most 16 pages: arm64's concatenated stage-2 roots */
+		return NULL;
+	pages = (void *)__get_free_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO, order);
+	if (pages)
+		pv_count_alloc(PAGE_SIZE << order, 1 << order);
+	return pages;
+}
+
+void pv_platform_free_pages(void *pages, unsigned int order)
+{
+	if (!pages)
+		return;
+	free_pages((unsigned long)pages, order);
+	pv_count_free(PAGE_SIZE << order, 1 << order);
+}
+
 uint64_t pv_platform_virt_to_phys(const void *virt)
 {
 	return virt_to_phys((void *)virt);
+}
+
+void *pv_platform_phys_to_virt(uint64_t phys)
+{
+	return phys_to_virt(phys);
 }
 
 void pv_platform_alloc_stats(struct pv_alloc_stats *out)

@@ -121,6 +121,40 @@ struct pv_module_stats {
 };
 #define PV_STATS_MIN_SIZE 40U /* up to and including total_allocs */
 
+/*
+ * Hypercalls (guest -> host). The number is in the register that carries a
+ * syscall number natively (rax on x86_64, x8 on arm64); numbers below
+ * PV_HC_BASE are host system calls of that ABI, run directly when allowed.
+ * PV_HC_BASE is above every Linux syscall number and clear of x32's
+ * 0x40000000 bit.
+ */
+#define PV_HC_BASE 0x7f000000U
+#define PV_HC_EXIT_TO_USER (PV_HC_BASE + 0) /* args[0] is passed to user space */
+#define PV_HC_YIELD (PV_HC_BASE + 1)        /* give up the CPU, then resume */
+#define PV_HC_LAST PV_HC_YIELD
+
+/* Why RUN returned to user space (pv_run.exit_reason). Stable numbers. */
+enum pv_exit_reason {
+	PV_EXIT_NONE = 0,
+	PV_EXIT_HYPERCALL = 1,     /* PV_HC_EXIT_TO_USER, or an unknown PV_HC_* number */
+	PV_EXIT_SYSCALL = 2,       /* a syscall for user space to run natively */
+	PV_EXIT_HLT = 3,           /* the guest halted */
+	PV_EXIT_SHUTDOWN = 4,      /* triple fault / shutdown / PSCI off */
+	PV_EXIT_EXCEPTION = 5,     /* an exception the guest did not handle */
+	PV_EXIT_STAGE2_FAULT = 6,  /* guest-physical address with no backing */
+	PV_EXIT_INTERRUPTED = 7,   /* a signal is pending for the vCPU thread */
+	PV_EXIT_FAIL_ENTRY = 8,    /* the hardware refused to enter the guest */
+	PV_EXIT_INTERNAL_ERROR = 9 /* portvisor could not continue this vCPU */
+};
+
+/* Why a syscall came to user space (exit data of PV_EXIT_SYSCALL). */
+enum pv_syscall_exit_why {
+	PV_SYSCALL_USER_ONLY = 1,   /* cannot run from an exit handler (clone, execve, ...) */
+	PV_SYSCALL_NOT_ALLOWED = 2, /* not on the VM's allow-list */
+	PV_SYSCALL_SECCOMP = 3,     /* seccomp needs the native path (TRACE, USER_NOTIF) */
+	PV_SYSCALL_NO_FILTER = 4    /* the task's seccomp filters could not be evaluated */
+};
+
 /* Returns PV_API_VERSION as the ioctl result. No argument. */
 #define PV_GET_API_VERSION _IO(PV_IOCTL_TYPE, 0x00)
 /* Fills struct pv_capabilities. */

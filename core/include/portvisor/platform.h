@@ -52,8 +52,16 @@ void pv_platform_free(void *ptr, size_t bytes);
 /* One zeroed, page-aligned 4 KiB page, or NULL. May sleep. */
 void *pv_platform_alloc_page(void);
 void pv_platform_free_page(void *page);
+/* 2^order physically contiguous, zeroed pages, aligned to their size, or
+ * NULL (arm64 stage-2 roots of concatenated tables). Counted as 2^order
+ * pages. */
+void *pv_platform_alloc_pages(unsigned int order);
+void pv_platform_free_pages(void *pages, unsigned int order);
 /* Physical address of memory from pv_platform_alloc_page. */
 uint64_t pv_platform_virt_to_phys(const void *virt);
+/* Kernel address of a page pv_platform_alloc_page returned, from its
+ * physical address (stage-2 table walks). */
+void *pv_platform_phys_to_virt(uint64_t phys);
 
 struct pv_alloc_stats {
 	uint64_t bytes;       /* currently allocated */
@@ -82,6 +90,53 @@ int pv_platform_rdmsr_safe(uint32_t msr, uint64_t *value);
 /* Host paging depth: 5 when the kernel runs with LA57, else 4. */
 unsigned int pv_platform_x86_paging_levels(void);
 #endif
+
+/* --- the direct-syscall path: all in the context of the calling task ----- */
+
+/* The seccomp_data the task's filters see (include/uapi/linux/seccomp.h). */
+struct pv_seccomp_data {
+	int32_t nr;
+	uint32_t arch;                /* AUDIT_ARCH_X86_64, AUDIT_ARCH_AARCH64 */
+	uint64_t instruction_pointer; /* the guest's hypercall address */
+	uint64_t args[6];
+};
+
+/*
+ * Runs every seccomp filter of the calling task on `data`, newest first,
+ * and calls fold(ctx, result) with each filter's raw return value
+ * (action | data); the core applies seccomp's precedence as it goes.
+ * Returns how many filters ran (0: the task has none), or -errno when the
+ * filters cannot be evaluated (the core then never runs the call itself).
+ * SECCOMP_MODE_STRICT is reported as one filter returning KILL_THREAD for
+ * every syscall but read, write, exit and rt_sigreturn.
+ */
+int pv_platform_seccomp_run_filters(const struct pv_seccomp_data *data,
+				    void (*fold)(void *ctx, uint32_t result), void *ctx);
+/* The audit log line seccomp writes for an action that is logged. */
+void pv_platform_seccomp_log(int32_t nr, uint32_t action);
+/* Queue SIGSYS to the calling thread with the siginfo a native seccomp
+ * RET_TRAP gives: si_code SYS_SECCOMP, si_call_addr, si_syscall, si_arch,
+ * si_errno = the filter's data. */
+void pv_platform_seccomp_send_sigsys(const struct pv_seccomp_data *data, uint16_t errno_data);
+/* Kill the calling thread (false) or its whole process (true) with SIGSYS,
+ * as seccomp's KILL_THREAD / KILL_PROCESS do. Returns; the task dies on
+ * its way back to user space. */
+void pv_platform_seccomp_kill(int whole_process, const struct pv_seccomp_data *data);
+
+/* Runs system call `nr` of the calling task's native ABI with `args`, as
+ * the syscall entry would after seccomp. Returns the raw result: a value,
+ * -errno, or one of the -ERESTART* codes. */
+int64_t pv_platform_run_syscall(uint32_t nr, const uint64_t args[6]);
+
+/* What delivering the calling task's next pending signal would do now. */
+enum pv_signal_disposition {
+	PV_SIGNAL_NONE = 0,          /* nothing pending (that is not blocked) */
+	PV_SIGNAL_HANDLER = 1,       /* a handler runs, without SA_RESTART */
+	PV_SIGNAL_HANDLER_RESTART = 2, /* a handler runs, with SA_RESTART */
+	PV_SIGNAL_NO_HANDLER = 3,    /* ignored, or a default that does not kill (stop, continue) */
+	PV_SIGNAL_FATAL = 4,         /* the task dies */
+};
+enum pv_signal_disposition pv_platform_pending_signal(void);
 
 /* --- logging: printk-style format, prefixed "portvisor: " ---------------- */
 void pv_platform_log(enum pv_log_level level, const char *fmt, ...)
