@@ -50,7 +50,7 @@ function(pv_kmod arch)
   add_custom_command(OUTPUT ${out}/portvisor.ko
     COMMAND ${PV_SCRIPTS}/build-kmod.sh ${arch} ${kdir} ${PV_CONFIG_DIR_${arch}} ${out} ${sources}
     DEPENDS ${deps} ${root}/.complete ${PV_CONFIG_DIR_${arch}}/pv_config.h
-      ${PV_SCRIPTS}/build-kmod.sh ${PV_SCRIPTS}/check-module.sh
+      ${PV_SCRIPTS}/build-kmod.sh ${PV_SCRIPTS}/check-module.sh ${PV_SCRIPTS}/kernel-cxxflags.sh
     COMMENT "Kbuild: portvisor.ko for ${arch}" VERBATIM)
   add_custom_target(kmod-${arch} ALL DEPENDS ${out}/portvisor.ko)
 endfunction()

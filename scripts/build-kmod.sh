@@ -17,27 +17,12 @@ tree=$out/tree
 mkdir -p "$tree"
 
 case $arch in
-x86_64)
-	karch=x86 cross=""
-	cxx=g++-12
-	# x86_64 kernel code generation: no SSE/x87, kernel code model, retpolines,
-	# return thunks and straight-line-speculation padding as objtool expects.
-	arch_flags="-mno-red-zone -mcmodel=kernel -mno-sse -mno-mmx -mno-sse2 -mno-3dnow -mno-avx \
--mno-80387 -mno-fp-ret-in-387 -mskip-rax-setup -fcf-protection=none \
--mindirect-branch=thunk-extern -mindirect-branch-register -mfunction-return=thunk-extern \
--mharden-sls=all -falign-functions=16"
-	;;
-arm64)
-	karch=arm64 cross=aarch64-linux-gnu-
-	cxx=aarch64-linux-gnu-g++-12
-	# arm64/Makefile of 6.1: general registers only, LP64, PAC on return
-	# addresses (ARM64_PTR_AUTH_KERNEL=y, BTI_KERNEL off), and no calls to
-	# libgcc's outline atomics, which the kernel does not export.
-	arch_flags="-mgeneral-regs-only -mabi=lp64 -mbranch-protection=pac-ret+leaf \
--mno-outline-atomics"
-	;;
+x86_64) karch=x86 cross="" ;;
+arm64) karch=arm64 cross=aarch64-linux-gnu- ;;
 *) echo "build-kmod: unknown arch '$arch'" >&2; exit 2 ;;
 esac
+cxx=$("$src/scripts/kernel-cxxflags.sh" "$arch" cxx)
+cxxflags=$("$src/scripts/kernel-cxxflags.sh" "$arch" flags)
 
 objs=() cxx_objs=()
 for f in "$@"; do
@@ -62,7 +47,7 @@ done < <(find "$tree" -type l -print0)
 
 sed -e "s|@PV_OBJS@|${objs[*]}|" -e "s|@PV_CXX_OBJS@|${cxx_objs[*]}|" \
 	-e "s|@PV_SRC@|$src|" -e "s|@PV_CONFIG@|$(cd "$config" && pwd)|" \
-	-e "s|@PV_CXX@|$cxx|" -e "s|@PV_ARCH_CXXFLAGS@|$arch_flags|" \
+	-e "s|@PV_CXX@|$cxx|" -e "s|@PV_CXXFLAGS@|$cxxflags|" \
 	"$src/kmod/Kbuild.in" > "$tree/Kbuild.new"
 cmp -s "$tree/Kbuild.new" "$tree/Kbuild" 2>/dev/null || mv "$tree/Kbuild.new" "$tree/Kbuild"
 rm -f "$tree/Kbuild.new"

@@ -28,5 +28,10 @@ template <class T> [[nodiscard]] constexpr T min(T a, T b) { return b < a ? b : 
 
 }  // namespace pv
 
-// Placement new, so that objects can be built in platform memory.
+// Placement new, so that objects can be built in platform memory: the
+// standard one on the host, our own in the module (no <new> there).
+#if __STDC_HOSTED__
+#include <new>
+#else
 inline void* operator new(size_t, void* where) noexcept { return where; }
+#endif
