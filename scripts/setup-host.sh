@@ -8,7 +8,7 @@
 set -euo pipefail
 packages=(
 	build-essential g++ gcc-12 g++-12 make cmake ninja-build pkg-config
-	libgtest-dev libgmock-dev libbenchmark-dev googletest
+	libgtest-dev libgmock-dev libbenchmark-dev googletest lcov clang-14 libfuzzer-14-dev
 	python3 python3-kconfiglib
 	gcc-aarch64-linux-gnu g++-aarch64-linux-gnu
 	libelf-dev libssl-dev flex bison bc kmod cpio xz-utils gzip file

@@ -3,10 +3,13 @@
 // backend the module chose, its stage-2 and TLB capabilities, and the
 // module's allocation counters. Exit 1 with the reason when it cannot.
 #include <cstdio>
+#include <exception>
 
 #include "portvisor/device.hpp"
 
-int main()
+namespace {
+
+int print_info()
 {
 	auto dev = portvisor::device::open();
 	if (!dev) {
@@ -36,4 +39,16 @@ int main()
 		    static_cast<unsigned long long>(s.alloc_objects),
 		    static_cast<unsigned long long>(s.alloc_pages));
 	return 0;
+}
+
+}  // namespace
+
+int main()
+{
+	try {
+		return print_info();
+	} catch (const std::exception& e) {
+		std::fprintf(stderr, "pvinfo: %s\n", e.what());
+		return 1;
+	}
 }
