@@ -23,6 +23,7 @@ inline constexpr u32 parange_bits[] = {32, 36, 40, 42, 44, 48, 52};
 
 // ID_AA64MMFR1_EL1 (D19.2.65)
 inline constexpr unsigned mmfr1_hafdbs_hi = 3, mmfr1_hafdbs_lo = 0;
+inline constexpr u64 hafdbs_access_and_dirty = 2;  // 1: access flag only
 inline constexpr unsigned mmfr1_vmidbits_hi = 7, mmfr1_vmidbits_lo = 4;
 inline constexpr unsigned mmfr1_vh_hi = 11, mmfr1_vh_lo = 8;
 inline constexpr u64 vmidbits_16 = 2;

@@ -50,7 +50,8 @@ probe_result decide(const cpu_snapshot& cpu)
 	c.tlb_tags = bits(cpu.id_aa64mmfr1, mmfr1_vmidbits_hi, mmfr1_vmidbits_lo) == vmidbits_16
 			 ? 0xFFFF
 			 : 0xFF;
-	if (bits(cpu.id_aa64mmfr1, mmfr1_hafdbs_hi, mmfr1_hafdbs_lo) != 0)
+	// Accessed *and* dirty: HAFDBS=1 updates the access flag only.
+	if (bits(cpu.id_aa64mmfr1, mmfr1_hafdbs_hi, mmfr1_hafdbs_lo) >= hafdbs_access_and_dirty)
 		c.features |= PV_FEAT_STAGE2_AD;
 	return probe_result{probe_status::usable, nullptr, c};
 }
