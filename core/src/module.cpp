@@ -80,8 +80,11 @@ extern "C" int pv_core_init(void)
 		return -PV_ENODEV;
 	}
 	void* mem = pv_platform_alloc(sizeof(module_state));
-	if (mem == nullptr)
+	if (mem == nullptr) {
+		pv_platform_log(PV_LOG_ERR, "cannot allocate the module state (%zu bytes)\n",
+				sizeof(module_state));
 		return -PV_ENOMEM;
+	}
 	auto* m = new (mem) module_state{};
 	m->caps = sel.caps;
 	m->build_features = kconfig_features();
