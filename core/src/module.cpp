@@ -75,6 +75,13 @@ extern "C" int pv_core_init(void)
 	if (g_module != nullptr)
 		return -PV_EBUSY;
 	backend_selection sel = select_backend();
+	if (sel.platform_error != 0) {
+		pv_platform_log(
+		    PV_LOG_ERR,
+		    "cannot probe every online CPU (error %d after %u CPUs), not loading\n",
+		    sel.platform_error, sel.cpus_seen);
+		return -PV_ENODEV;
+	}
 	if (sel.chosen < 0) {
 		log_refusal(sel);
 		return -PV_ENODEV;

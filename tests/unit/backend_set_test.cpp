@@ -194,6 +194,8 @@ TEST_F(backend_set_select, on_each_cpu_failure_chooses_nothing)
 	EXPECT_EQ(sel.chosen, -1);
 	EXPECT_EQ(sel.caps, capabilities{});
 	EXPECT_EQ(tables[0].probed_on, (std::vector<unsigned>{0, 1}));
+	EXPECT_EQ(sel.platform_error, -PV_EIO);
+	EXPECT_EQ(sel.cpus_seen, 2U);
 }
 
 TEST_F(backend_set_select, no_online_cpu_chooses_nothing)
@@ -203,6 +205,7 @@ TEST_F(backend_set_select, no_online_cpu_chooses_nothing)
 	const backend_selection sel = three::select();
 	EXPECT_EQ(sel.chosen, -1);
 	EXPECT_EQ(sel.cpus_seen, 0U);
+	EXPECT_EQ(sel.platform_error, -PV_ENODEV);
 }
 
 TEST_F(backend_set_select, a_single_backend_set_works)

@@ -83,6 +83,20 @@ TEST_F(module, refusal_without_a_reason_says_the_probe_failed)
 	EXPECT_TRUE(contains(fake::log_lines()[0], "svm: probe failed")) << fake::log_lines()[0];
 }
 
+TEST_F(module, probe_that_cannot_reach_every_cpu_says_so)
+{
+	next_selection = none_usable();
+	next_selection.platform_error = -PV_EIO;
+	next_selection.cpus_seen = 2;
+	EXPECT_EQ(pv_core_init(), -PV_ENODEV);
+	ASSERT_EQ(fake::log_lines().size(), 1U);
+	EXPECT_TRUE(
+	    contains(fake::log_lines()[0], "cannot probe every online CPU (error -5 after 2 CPUs)"))
+	    << fake::log_lines()[0];
+	EXPECT_FALSE(contains(fake::log_lines()[0], "probe failed (CPU")) << fake::log_lines()[0];
+	EXPECT_EQ(fake::alloc_stats().objects, 0U);
+}
+
 TEST_F(module, load_keeps_the_choice_and_unload_frees_it)
 {
 	next_selection = chose(skylake_x_caps(), 2);

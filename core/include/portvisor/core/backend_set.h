@@ -21,6 +21,9 @@ struct backend_selection {
 	probe_result results[max_backends]{};  // CPU 0's result, or the refusal
 	u32 refusing_cpu[max_backends]{};      // the CPU whose result refused it
 	u32 cpus_seen = 0;
+	// Non-zero (-errno) when the probe could not run on every online CPU;
+	// then nothing is chosen, whatever the CPUs seen so far said.
+	int platform_error = 0;
 };
 
 template <backend... Bs> struct backend_set {
@@ -36,9 +39,11 @@ template <backend... Bs> struct backend_set {
 		const backend_kind kinds[] = {Bs::kind...};
 		for (u32 i = 0; i < count; i++)
 			sel.kinds[i] = kinds[i];
-		int rc = pv_platform_on_each_cpu(&probe_cpu, &sel);
-		if (rc != 0 || sel.cpus_seen == 0)
+		const int rc = pv_platform_on_each_cpu(&probe_cpu, &sel);
+		if (rc != 0 || sel.cpus_seen == 0) {
+			sel.platform_error = rc != 0 ? rc : -PV_ENODEV;
 			return sel;  // nothing chosen
+		}
 		for (u32 i = 0; i < count; i++) {
 			if (sel.results[i].usable()) {
 				sel.chosen = static_cast<int>(i);
