@@ -122,16 +122,19 @@ struct pv_module_stats {
 #define PV_STATS_MIN_SIZE 40U /* up to and including total_allocs */
 
 /*
- * Hypercalls (guest -> host). The number is in the register that carries a
- * syscall number natively (rax on x86_64, x8 on arm64); numbers below
- * PV_HC_BASE are host system calls of that ABI, run directly when allowed.
- * PV_HC_BASE is above every Linux syscall number and clear of x32's
- * 0x40000000 bit.
+ * Hypercalls (guest -> host). The number is the low 32 bits of the register
+ * that carries a syscall number natively (rax on x86_64, x8 on arm64), read
+ * as the native syscall entry reads it; other numbers are host system calls
+ * of that ABI, run directly when allowed. The reserved range
+ * PV_HC_BASE..PV_HC_END - 1 is above every Linux syscall number, x32's
+ * (0x40000000 | n) included, and below the negative numbers. A number of the
+ * range that is not defined here exits with PV_EXIT_HYPERCALL.
  */
 #define PV_HC_BASE 0x7f000000U
 #define PV_HC_EXIT_TO_USER (PV_HC_BASE + 0) /* args[0] is passed to user space */
 #define PV_HC_YIELD (PV_HC_BASE + 1)        /* give up the CPU, then resume */
 #define PV_HC_LAST PV_HC_YIELD
+#define PV_HC_END 0x80000000U /* first number after the reserved range */
 
 /* Why RUN returned to user space (pv_run.exit_reason). Stable numbers. */
 enum pv_exit_reason {

@@ -97,7 +97,9 @@ unsigned int pv_platform_x86_paging_levels(void);
 struct pv_seccomp_data {
 	int32_t nr;
 	uint32_t arch;                /* AUDIT_ARCH_X86_64, AUDIT_ARCH_AARCH64 */
-	uint64_t instruction_pointer; /* the guest's hypercall address */
+	uint64_t instruction_pointer; /* the guest's address after the hypercall
+				       * instruction (KSTK_EIP of a task in a
+				       * native syscall is its return address) */
 	uint64_t args[6];
 };
 
@@ -112,15 +114,24 @@ struct pv_seccomp_data {
  */
 int pv_platform_seccomp_run_filters(const struct pv_seccomp_data *data,
 				    void (*fold)(void *ctx, uint32_t result), void *ctx);
-/* The audit log line seccomp writes for an action that is logged. */
+/*
+ * The core applied `action` (filter result & SECCOMP_RET_ACTION_FULL) to
+ * syscall `nr`: called for every LOG, ERRNO and TRAP it applies. The
+ * platform writes the audit record when seccomp_log() would: LOG when the
+ * actions_logged sysctl has it; ERRNO and TRAP only when, in addition, the
+ * filter whose result won has SECCOMP_FILTER_FLAG_LOG (the platform knows it
+ * from the run_filters call just before).
+ */
 void pv_platform_seccomp_log(int32_t nr, uint32_t action);
 /* Queue SIGSYS to the calling thread with the siginfo a native seccomp
  * RET_TRAP gives: si_code SYS_SECCOMP, si_call_addr, si_syscall, si_arch,
  * si_errno = the filter's data. */
 void pv_platform_seccomp_send_sigsys(const struct pv_seccomp_data *data, uint16_t errno_data);
 /* Kill the calling thread (false) or its whole process (true) with SIGSYS,
- * as seccomp's KILL_THREAD / KILL_PROCESS do. Returns; the task dies on
- * its way back to user space. */
+ * as seccomp's KILL_THREAD / KILL_PROCESS do, audit record included. The
+ * core also calls it with true for actions seccomp does not know, which
+ * __seccomp_filter() kills the same way. Returns; the task dies on its way
+ * back to user space. */
 void pv_platform_seccomp_kill(int whole_process, const struct pv_seccomp_data *data);
 
 /* Runs system call `nr` of the calling task's native ABI with `args`, as
@@ -128,7 +139,15 @@ void pv_platform_seccomp_kill(int whole_process, const struct pv_seccomp_data *d
  * -errno, or one of the -ERESTART* codes. */
 int64_t pv_platform_run_syscall(uint32_t nr, const uint64_t args[6]);
 
-/* What delivering the calling task's next pending signal would do now. */
+/*
+ * What delivering the calling task's next pending signal would do now.
+ * PV_SIGNAL_NONE only when the return to user space would have no signal
+ * work at all: no deliverable signal, no TIF_NOTIFY_SIGNAL task work, no
+ * saved sigmask to restore (TIF_RESTORE_SIGMASK), no freezing or job-control
+ * stop. Otherwise at least PV_SIGNAL_NO_HANDLER, so that the core exits to
+ * user space: restarting in the guest instead would spin, the call failing
+ * with -ERESTART* again while that work waits, or lose a saved sigmask.
+ */
 enum pv_signal_disposition {
 	PV_SIGNAL_NONE = 0,          /* nothing pending (that is not blocked) */
 	PV_SIGNAL_HANDLER = 1,       /* a handler runs, without SA_RESTART */
