@@ -10,7 +10,8 @@ cmake -S "$src" -B "$build" -DPV_COVERAGE=ON -DPV_KMOD_ARCHES= >/dev/null
 cmake --build "$build" -j2 >"$build/build.log" 2>&1 || { tail -n 30 "$build/build.log"; exit 1; }
 lcov --quiet --zerocounters --directory "$build"
 ctest --test-dir "$build" --output-on-failure -j2 -E '^kbuild\.' | tail -n 3
-lcov --quiet --capture --directory "$build" --output-file "$build/all.info" --rc lcov_branch_coverage=0
+lcov --quiet --capture --directory "$build" --output-file "$build/all.info" --rc lcov_branch_coverage=0 \
+	2>"$build/lcov.log"
 lcov --quiet --extract "$build/all.info" "$src/core/*" --output-file "$build/core.info"
 genhtml --quiet "$build/core.info" --output-directory "$build/coverage-html"
 echo "core/ coverage (HTML: $build/coverage-html/index.html):"
