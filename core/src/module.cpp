@@ -15,21 +15,6 @@ namespace {
 
 constinit module_state* g_module = nullptr;
 
-[[nodiscard]] u64 kconfig_features()
-{
-	u64 f = 0;
-#ifdef PV_CONFIG_DIRECT_SYSCALL
-	f |= PV_FEAT_DIRECT_SYSCALL;
-#endif
-#ifdef PV_CONFIG_STATS
-	f |= PV_FEAT_STATS;
-#endif
-#ifdef PV_CONFIG_TRACING
-	f |= PV_FEAT_TRACING;
-#endif
-	return f;
-}
-
 void log_refusal(const backend_selection& sel)
 {
 	// One line that names every compiled-in backend and why it cannot run.
@@ -63,6 +48,21 @@ void log_choice(const capabilities& caps)
 }
 
 }  // namespace
+
+u64 kconfig_features()
+{
+	u64 f = 0;
+#ifdef PV_CONFIG_DIRECT_SYSCALL
+	f |= PV_FEAT_DIRECT_SYSCALL;
+#endif
+#ifdef PV_CONFIG_STATS
+	f |= PV_FEAT_STATS;
+#endif
+#ifdef PV_CONFIG_TRACING
+	f |= PV_FEAT_TRACING;
+#endif
+	return f;
+}
 
 const module_state* current_module() { return g_module; }
 

@@ -219,7 +219,7 @@ TEST_F(dev_ioctl, caps_at_full_size_report_the_chosen_backend)
 	EXPECT_EQ(c.backend, static_cast<uint32_t>(PV_BACKEND_VMX));
 	EXPECT_EQ(c.stage2_levels, 4U);
 	EXPECT_EQ(c.page_sizes, PV_PAGE_SIZE_4K | PV_PAGE_SIZE_2M | PV_PAGE_SIZE_1G);
-	EXPECT_EQ(c.features, skylake_x_caps().features | kconfig_features());
+	EXPECT_EQ(c.features, skylake_x_caps().features | pv::core::kconfig_features());
 	EXPECT_EQ(c.tlb_tags, 0xFFFFU);
 	EXPECT_EQ(c.guest_phys_bits, 40U);
 	EXPECT_EQ(c.host_cpus, 2U);

@@ -37,21 +37,6 @@ core::capabilities skylake_x_caps()
 	return c;
 }
 
-u64 kconfig_features()
-{
-	u64 f = 0;
-#ifdef PV_CONFIG_DIRECT_SYSCALL
-	f |= PV_FEAT_DIRECT_SYSCALL;
-#endif
-#ifdef PV_CONFIG_STATS
-	f |= PV_FEAT_STATS;
-#endif
-#ifdef PV_CONFIG_TRACING
-	f |= PV_FEAT_TRACING;
-#endif
-	return f;
-}
-
 void module_fixture::SetUp()
 {
 	fake::reset();

@@ -24,7 +24,6 @@ extern unsigned select_calls;
 [[nodiscard]] core::capabilities skylake_x_caps();
 
 // The PV_FEAT_* bits the x86_64 Kconfig build adds (pv_config.h).
-[[nodiscard]] u64 kconfig_features();
 
 // Fresh fake and selection before each test; after it, the module unloaded,
 // nothing outstanding and no contract broken.

@@ -16,6 +16,7 @@ using namespace pv::test;
 using pv::core::backend_kind;
 using pv::core::backend_selection;
 using pv::core::current_module;
+using pv::core::kconfig_features;
 using pv::core::module_state;
 using pv::core::probe_result;
 using pv::core::probe_status;
@@ -228,3 +229,11 @@ TEST_F(module, backend_name_follows_the_chosen_kind)
 }
 
 }  // namespace
+
+TEST(module_features, kconfig_features_of_the_x86_64_defconfig)
+{
+	// The host tests are built with configs/x86_64_defconfig: direct
+	// syscalls and statistics on, tracing off.
+	EXPECT_EQ(pv::core::kconfig_features(), PV_FEAT_DIRECT_SYSCALL | PV_FEAT_STATS)
+	    << "host tests assume configs/x86_64_defconfig";
+}

@@ -16,6 +16,9 @@ struct module_state {
 	u64 build_features;  // PV_FEAT_* bits that come from Kconfig
 };
 
+// The PV_FEAT_* bits that come from Kconfig (pv_config.h), not from the CPU.
+[[nodiscard]] u64 kconfig_features();
+
 // The loaded module's state, or nullptr before pv_core_init / after pv_core_exit.
 [[nodiscard]] const module_state* current_module();
 
