@@ -3,6 +3,7 @@
 // module tries them (VMX, SVM, arm64 VHE). The only file that names every
 // backend; core and the backends do not know of each other.
 #include "portvisor/core/module.h"
+#include "portvisor/core/vm/vm_ops.h"
 #include "pv_config.h"
 
 #ifdef PV_CONFIG_BACKEND_VMX
@@ -18,18 +19,13 @@
 namespace pv::core {
 namespace {
 
-template <class... Bs>
-struct type_list {};
-template <class List, class B>
-struct append;
-template <class... Bs, class B>
-struct append<type_list<Bs...>, B> {
+template <class... Bs> struct type_list {};
+template <class List, class B> struct append;
+template <class... Bs, class B> struct append<type_list<Bs...>, B> {
 	using type = type_list<Bs..., B>;
 };
-template <class List>
-struct as_backend_set;
-template <class... Bs>
-struct as_backend_set<type_list<Bs...>> {
+template <class List> struct as_backend_set;
+template <class... Bs> struct as_backend_set<type_list<Bs...>> {
 	using type = backend_set<Bs...>;
 };
 
@@ -55,5 +51,15 @@ using compiled_backends = as_backend_set<list3>::type;
 }  // namespace
 
 backend_selection select_backend() { return compiled_backends::select(); }
+
+const vm_ops* vm_ops_for(backend_kind kind)
+{
+#ifdef PV_CONFIG_BACKEND_SVM
+	if (kind == backend_kind::svm)
+		return &svm::ops;
+#endif
+	(void)kind;
+	return nullptr;  // VMX and arm64 VHE run no vCPU yet
+}
 
 }  // namespace pv::core

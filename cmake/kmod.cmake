@@ -28,7 +28,7 @@ function(pv_kmod arch)
   endif()
   # Variables of this architecture's .config, local to this function.
   include(${PV_CONFIG_DIR_${arch}}/config.cmake)
-  set(sources ${PV_KMOD_SHIM_SOURCES} ${PV_CORE_SOURCES} ${PV_COMPOSITION_SOURCES})
+  set(sources ${PV_KMOD_SHIM_SOURCES} ${PV_CORE_SOURCES} ${PV_KMOD_CORE_SOURCES} ${PV_COMPOSITION_SOURCES})
   list(TRANSFORM sources REPLACE "^${CMAKE_SOURCE_DIR}/" "")
   foreach(backend VMX SVM ARM64_VHE)
     if(PV_CONFIG_BACKEND_${backend})

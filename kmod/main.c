@@ -5,6 +5,7 @@
  */
 #define pr_fmt(fmt) "portvisor: " fmt
 
+#include <linux/cpuhotplug.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -15,7 +16,23 @@
 
 static long pv_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
+	if (cmd == PV_CREATE_VM)
+		return pv_vm_create(arg);
 	return pv_core_dev_ioctl(cmd, (u64)arg);
+}
+
+/* CPU hotplug while VMs exist: the backend turns itself on and off there. */
+static enum cpuhp_state pv_cpuhp_state;
+
+static int pv_cpu_online(unsigned int cpu)
+{
+	return pv_core_cpu_online(cpu);
+}
+
+static int pv_cpu_offline(unsigned int cpu)
+{
+	pv_core_cpu_offline(cpu);
+	return 0;
 }
 
 static const struct file_operations pv_dev_fops = {
@@ -38,9 +55,19 @@ static int __init pv_init(void)
 
 	if (ret)
 		goto out_report;
+	pv_platform_syscalls_init();
+	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "portvisor:online", pv_cpu_online,
+					pv_cpu_offline);
+	if (ret < 0) {
+		pr_err("cannot register for CPU hotplug: error %d\n", ret);
+		pv_core_exit();
+		goto out_report;
+	}
+	pv_cpuhp_state = ret;
 	ret = misc_register(&pv_misc);
 	if (ret) {
 		pr_err("cannot register %s: error %d\n", PV_DEVICE_PATH, ret);
+		cpuhp_remove_state_nocalls(pv_cpuhp_state);
 		pv_core_exit();
 		goto out_report;
 	}
@@ -56,6 +83,7 @@ out_report:
 static void __exit pv_exit(void)
 {
 	misc_deregister(&pv_misc);
+	cpuhp_remove_state_nocalls(pv_cpuhp_state);
 	pv_core_exit();
 	pv_platform_report_outstanding("unloaded");
 }

@@ -11,6 +11,8 @@
 #include <linux/gfp.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/preempt.h>
 #include <linux/printk.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
@@ -44,6 +46,23 @@ static void pv_count_free(size_t bytes, int pages)
 	atomic64_sub(pages, &pv_alloc_pages);
 }
 
+static DEFINE_MUTEX(pv_module_mutex);
+
+void pv_platform_module_lock(void)
+{
+	mutex_lock(&pv_module_mutex);
+}
+
+void pv_platform_module_unlock(void)
+{
+	mutex_unlock(&pv_module_mutex);
+}
+
+unsigned int pv_platform_cpu_ids(void)
+{
+	return nr_cpu_ids;
+}
+
 void *pv_platform_alloc(size_t bytes)
 {
 	void *ptr;
@@ -67,7 +86,11 @@ void pv_platform_free(void *ptr, size_t bytes)
 
 void *pv_platform_alloc_page(void)
 {
-	void *page = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	/* Stage-2 tables grow under a VM's spinlock (a stage-2 fault filling
+	 * a page): there, no sleep and no reclaim, which could call back into
+	 * the mmu notifier that needs that lock. */
+	gfp_t gfp = preemptible() ? GFP_KERNEL_ACCOUNT : (GFP_NOWAIT | __GFP_ACCOUNT);
+	void *page = (void *)get_zeroed_page(gfp);
 
 	if (page)
 		pv_count_alloc(PAGE_SIZE, 1);

@@ -5,7 +5,7 @@
 #   build-kmod.sh ARCH KDIR CONFIG_DIR OUT_DIR SOURCE...
 #
 # ARCH: x86_64 | arm64. KDIR: the headers tree (linux-headers-<abi>-<flavour>).
-# CONFIG_DIR: holds pv_config.h. SOURCE: .c/.cpp files relative to the source
+# CONFIG_DIR: holds pv_config.h. SOURCE: .c/.cpp/.S files relative to the source
 # root. Kbuild needs the sources under its M= folder, so OUT_DIR/tree gets
 # a symlink per source file (objects stay in OUT_DIR, never in the source tree).
 # Any compiler, objtool or modpost warning fails the build.
@@ -27,7 +27,7 @@ cxxflags=$("$src/scripts/kernel-cxxflags.sh" "$arch" flags)
 objs=() cxx_objs=()
 for f in "$@"; do
 	case $f in
-	*.c | *.cpp) ;;
+	*.c | *.cpp | *.S) ;;
 	*) echo "build-kmod: not a source file: $f" >&2; exit 2 ;;
 	esac
 	[ -f "$src/$f" ] || { echo "build-kmod: missing $src/$f" >&2; exit 2; }

@@ -5,6 +5,7 @@
 #include "portvisor/core/module.h"
 
 #include "portvisor/core/log_format.h"
+#include "portvisor/core/vm/vm_ops.h"
 #include "portvisor/core_api.h"
 #include "pv_config.h"
 #define PV_UAPI_FREESTANDING
@@ -96,6 +97,8 @@ extern "C" int pv_core_init(void)
 	m->caps = sel.caps;
 	m->build_features = kconfig_features();
 	m->caps.features |= m->build_features;
+	if (vm_ops_for(m->caps.kind) != nullptr)
+		m->caps.features |= PV_FEAT_RUN;
 	log_choice(m->caps);
 	g_module = m;  // point of no return
 	return 0;

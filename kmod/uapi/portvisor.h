@@ -14,7 +14,9 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 #else
+typedef __UINT16_TYPE__ __u16;
 typedef __UINT32_TYPE__ __u32;
+typedef __INT32_TYPE__ __s32;
 typedef __UINT64_TYPE__ __u64;
 /* asm-generic/ioctl.h encoding, used by both x86_64 and arm64. */
 #define _IOC_NRSHIFT 0
@@ -28,6 +30,8 @@ typedef __UINT64_TYPE__ __u64;
 	(((dir) << _IOC_DIRSHIFT) | ((type) << _IOC_TYPESHIFT) |               \
 	 ((nr) << _IOC_NRSHIFT) | ((size) << _IOC_SIZESHIFT))
 #define _IO(type, nr) _IOC(_IOC_NONE, (type), (nr), 0)
+#define _IOR(type, nr, argtype) _IOC(_IOC_READ, (type), (nr), sizeof(argtype))
+#define _IOW(type, nr, argtype) _IOC(_IOC_WRITE, (type), (nr), sizeof(argtype))
 #define _IOWR(type, nr, argtype)                                               \
 	_IOC(_IOC_READ | _IOC_WRITE, (type), (nr), sizeof(argtype))
 #endif
@@ -67,6 +71,7 @@ enum pv_backend {
 #define PV_FEAT_STATS (1ULL << 9)           /* built with PV_STATS */
 #define PV_FEAT_TRACING (1ULL << 10)        /* built with PV_TRACING */
 #define PV_FEAT_HOST_LA57 (1ULL << 11)      /* host uses 5-level paging */
+#define PV_FEAT_RUN (1ULL << 12)            /* the backend runs vCPUs (PV_CREATE_VM works) */
 
 /* Names of the PV_FEAT_* bits, for logs and tools: X(bit, "name"). */
 #define PV_FEATURE_LIST(X)                                                     \
@@ -81,7 +86,8 @@ enum pv_backend {
 	X(PV_FEAT_DIRECT_SYSCALL, "direct-syscall")                            \
 	X(PV_FEAT_STATS, "stats")                                              \
 	X(PV_FEAT_TRACING, "tracing")                                          \
-	X(PV_FEAT_HOST_LA57, "host-la57")
+	X(PV_FEAT_HOST_LA57, "host-la57")                                      \
+	X(PV_FEAT_RUN, "run")
 
 /*
  * PV_GET_CAPABILITIES argument. Extensible: the caller sets .size to
@@ -158,11 +164,157 @@ enum pv_syscall_exit_why {
 	PV_SYSCALL_NO_FILTER = 4    /* the task's seccomp filters could not be evaluated */
 };
 
+/* ------------------------------------------------------------------------
+ * VMs and vCPUs (docs/abi.md "VMs and vCPUs").
+ *
+ * PV_CREATE_VM on /dev/portvisor returns a VM fd, bound to the calling
+ * process's mm: only that process may use it (EPERM otherwise), and guest
+ * memory is always memory of that process. On a VM fd, PV_CREATE_VCPU
+ * returns a vCPU fd; its first page, mmap()ed read-only at offset 0, is the
+ * struct pv_run of the last exit. Every struct is fixed-size; reserved
+ * fields and unknown flag bits must be zero (EINVAL).
+ * ------------------------------------------------------------------------ */
+
+/* pv_create_vm.flags */
+#define PV_VM_MIRROR (1U << 0) /* guest-physical == host-virtual, all of user space */
+
+struct pv_create_vm {
+	__u32 flags;       /* PV_VM_* */
+	__u32 reserved0;
+	__u64 reserved[3];
+};
+
+/* pv_memory_region.flags */
+#define PV_MEM_READONLY (1U << 0) /* the guest may not write */
+
+/* A slot maps guest-physical [guest_phys, +size) onto the process's
+ * [user_addr, +size). size 0 deletes the slot. Not with PV_VM_MIRROR. */
+struct pv_memory_region {
+	__u32 slot;       /* 0 .. PV_MAX_MEMORY_SLOTS - 1 */
+	__u32 flags;      /* PV_MEM_* */
+	__u64 guest_phys; /* 4 KiB aligned */
+	__u64 size;       /* 4 KiB multiple; 0 deletes */
+	__u64 user_addr;  /* 4 KiB aligned, inside user space */
+	__u64 reserved[2];
+};
+#define PV_MAX_MEMORY_SLOTS 32U
+
+/* The syscall numbers the guest may run directly; every other number exits
+ * with PV_EXIT_SYSCALL / PV_SYSCALL_NOT_ALLOWED. count 0 removes the list
+ * (every syscall the trap allows runs directly). */
+struct pv_allow_list {
+	__u32 count;   /* entries at nrs, at most PV_ALLOW_LIST_MAX */
+	__u32 flags;   /* must be 0 */
+	__u64 nrs;     /* user pointer to __u32[count] */
+	__u64 reserved[2];
+};
+#define PV_ALLOW_LIST_MAX 512U /* numbers are below this too */
+
+/* x86_64 registers (PV_GET_REGS / PV_SET_REGS). */
+struct pv_regs_x86_64 {
+	__u64 rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp;
+	__u64 r8, r9, r10, r11, r12, r13, r14, r15;
+	__u64 rip, rflags;
+};
+
+/* A segment as the hardware caches it. attrib: AMD VMCB layout (type 3:0,
+ * S 4, DPL 6:5, P 7, AVL 8, L 9, D/B 10, G 11). */
+struct pv_segment {
+	__u64 base;
+	__u32 limit;
+	__u16 selector;
+	__u16 attrib;
+};
+
+struct pv_dtable {
+	__u64 base;
+	__u32 limit; /* at most 0xffff */
+	__u32 reserved;
+};
+
+/* x86_64 system registers (PV_GET_SREGS / PV_SET_SREGS). The guest is a
+ * 64-bit ring-0 guest: long mode, paging on; see docs/abi.md for the bits
+ * checked. */
+struct pv_sregs_x86_64 {
+	struct pv_segment cs, ds, es, fs, gs, ss, tr, ldt;
+	struct pv_dtable gdt, idt;
+	__u64 cr0, cr2, cr3, cr4, efer;
+	__u64 kernel_gs_base;
+	__u64 pat;
+	__u64 reserved[4];
+};
+
+/* The run page: mmap(vcpu_fd, offset 0, PV_RUN_PAGE_SIZE, PROT_READ). */
+#define PV_RUN_PAGE_SIZE 4096U
+
+struct pv_run {
+	__u32 exit_reason;  /* enum pv_exit_reason */
+	__u32 reserved0;
+	__u64 guest_ip;     /* instruction pointer at the exit */
+	union {
+		/* PV_EXIT_HYPERCALL, PV_EXIT_SYSCALL, PV_EXIT_INTERRUPTED */
+		struct {
+			__u64 nr;
+			__u64 args[6];
+			__u32 why; /* enum pv_syscall_exit_why (PV_EXIT_SYSCALL) */
+			__u32 reserved;
+		} syscall;
+		/* PV_EXIT_EXCEPTION */
+		struct {
+			__u32 vector;
+			__u32 error_code_valid;
+			__u64 error_code;
+			__u64 address; /* #PF: the faulting linear address (CR2) */
+		} exception;
+		/* PV_EXIT_STAGE2_FAULT */
+		struct {
+			__u64 guest_phys;
+			__u64 access; /* PV_ACCESS_* of the faulting access */
+			__u64 hw_qualification;
+		} stage2;
+		/* PV_EXIT_FAIL_ENTRY, PV_EXIT_INTERNAL_ERROR, PV_EXIT_SHUTDOWN */
+		struct {
+			__u64 hw_reason;        /* VMX exit reason / SVM EXITCODE */
+			__u64 hw_qualification; /* exit qualification / EXITINFO1 */
+			__u64 hw_info;          /* EXITINFO2 / failing field */
+			__s32 error;            /* INTERNAL_ERROR: -errno */
+			__u32 reserved;
+		} hw;
+		__u64 pad[16];
+	};
+	/* Counters of this vCPU since it was created. */
+	__u64 stat_entries;         /* VM entries */
+	__u64 stat_direct_syscalls; /* syscalls run in the exit handler */
+	__u64 stat_stage2_faults;   /* stage-2 faults filled from the process */
+	__u64 stat_user_exits;      /* RUN returns */
+};
+
+#define PV_ACCESS_READ (1U << 0)
+#define PV_ACCESS_WRITE (1U << 1)
+#define PV_ACCESS_EXEC (1U << 2)
+
 /* Returns PV_API_VERSION as the ioctl result. No argument. */
 #define PV_GET_API_VERSION _IO(PV_IOCTL_TYPE, 0x00)
 /* Fills struct pv_capabilities. */
 #define PV_GET_CAPABILITIES _IOWR(PV_IOCTL_TYPE, 0x01, struct pv_capabilities)
 /* Fills struct pv_module_stats. */
 #define PV_GET_STATS _IOWR(PV_IOCTL_TYPE, 0x02, struct pv_module_stats)
+/* Returns a new VM fd (O_CLOEXEC). */
+#define PV_CREATE_VM _IOW(PV_IOCTL_TYPE, 0x03, struct pv_create_vm)
+
+/* On a VM fd. */
+#define PV_SET_MEMORY_REGION _IOW(PV_IOCTL_TYPE, 0x10, struct pv_memory_region)
+#define PV_SET_ALLOW_LIST _IOW(PV_IOCTL_TYPE, 0x11, struct pv_allow_list)
+/* Returns a new vCPU fd (O_CLOEXEC). Argument: the vCPU id, 0 .. PV_MAX_VCPUS - 1. */
+#define PV_CREATE_VCPU _IO(PV_IOCTL_TYPE, 0x12)
+#define PV_MAX_VCPUS 64U
+
+/* On a vCPU fd. RUN: 0 with pv_run filled, or -1 with errno (EINTR: a signal
+ * is pending, pv_run.exit_reason is PV_EXIT_INTERRUPTED). */
+#define PV_RUN _IO(PV_IOCTL_TYPE, 0x20)
+#define PV_GET_REGS _IOR(PV_IOCTL_TYPE, 0x21, struct pv_regs_x86_64)
+#define PV_SET_REGS _IOW(PV_IOCTL_TYPE, 0x22, struct pv_regs_x86_64)
+#define PV_GET_SREGS _IOR(PV_IOCTL_TYPE, 0x23, struct pv_sregs_x86_64)
+#define PV_SET_SREGS _IOW(PV_IOCTL_TYPE, 0x24, struct pv_sregs_x86_64)
 
 #endif /* PORTVISOR_UAPI_H */

@@ -68,7 +68,7 @@ TEST(log_format, feature_names_each_with_a_leading_space)
 	EXPECT_EQ(features(PV_FEAT_TAGGED_TLB | PV_FEAT_HOST_LA57), " tagged-tlb host-la57");
 	EXPECT_EQ(features(~0ULL),
 		  " stage2-ad tagged-tlb unrestricted-guest nrip-save flush-by-asid "
-		  "preemption-timer stage2-5level vhe direct-syscall stats tracing host-la57");
+		  "preemption-timer stage2-5level vhe direct-syscall stats tracing host-la57 run");
 	EXPECT_EQ(features(1ULL << 63), "");  // unknown bits are not named
 }
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "module_fixture.h"
+#include "portvisor/core/vm/vm_ops.h"
 
 #include "pv_config.h"
 #include "uapi/portvisor.h"
@@ -64,5 +65,8 @@ backend_selection select_backend()
 	test::select_calls++;
 	return test::next_selection;
 }
+
+// No backend of the host tests runs vCPUs (arch/backends.cpp).
+const vm_ops* vm_ops_for(backend_kind) { return nullptr; }
 
 }  // namespace pv::core

@@ -22,6 +22,42 @@ const char *pv_core_backend_name(void);
 /* ioctl on /dev/portvisor; `arg` is the user pointer as an integer. */
 long pv_core_dev_ioctl(unsigned int cmd, uint64_t arg);
 
+/* --- VMs and vCPUs (kmod/vm.c owns their files and memory) --------------- */
+struct pv_core_vm;
+struct pv_core_vcpu;
+
+/* Checks a struct pv_create_vm at user address `arg`: its flags in *flags,
+ * and the first guest-physical address the CPU cannot use. -PV_ERANGE:
+ * mirror mode on a CPU whose guest-physical width cannot hold user space. */
+int pv_core_check_create_vm(uint64_t arg, uint32_t *flags, uint64_t *guest_phys_limit);
+/* A VM of the chosen backend; the first one turns the extension on
+ * (-PV_EBUSY when another hypervisor holds it, -PV_EOPNOTSUPP when the
+ * backend runs no vCPU). `os_vm` is passed back in pv_platform_stage2_fault. */
+int pv_core_vm_create(void *os_vm, struct pv_core_vm **out);
+/* No vCPU is left. */
+void pv_core_vm_destroy(struct pv_core_vm *vm);
+/* PV_SET_ALLOW_LIST. */
+long pv_core_vm_ioctl(struct pv_core_vm *vm, unsigned int cmd, uint64_t arg);
+/* Under the platform's VM lock (atomic): map one 4 KiB page; take a range
+ * away, leaving no vCPU with a stale TLB entry for it when it returns. */
+int pv_core_vm_map_page(struct pv_core_vm *vm, uint64_t gpa, uint64_t hpa, int write, int exec);
+void pv_core_vm_unmap(struct pv_core_vm *vm, uint64_t gpa, uint64_t size);
+
+/* A vCPU with its run page (one page from pv_platform_alloc_page). */
+int pv_core_vcpu_create(struct pv_core_vm *vm, unsigned int id, void *run_page,
+			struct pv_core_vcpu **out);
+/* Under the platform's VM lock: make the vCPU known to invalidations
+ * (-PV_EEXIST: that id exists), and forget it again before destroy. */
+int pv_core_vcpu_attach(struct pv_core_vcpu *vcpu);
+void pv_core_vcpu_detach(struct pv_core_vcpu *vcpu);
+void pv_core_vcpu_destroy(struct pv_core_vcpu *vcpu);
+/* RUN and the register ioctls, one caller at a time. */
+long pv_core_vcpu_ioctl(struct pv_core_vcpu *vcpu, unsigned int cmd, uint64_t arg);
+
+/* CPU hotplug: called on `cpu` as it comes online / before it goes. */
+int pv_core_cpu_online(unsigned int cpu);
+void pv_core_cpu_offline(unsigned int cpu);
+
 #ifdef __cplusplus
 }
 #endif

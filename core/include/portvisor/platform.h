@@ -25,14 +25,19 @@ extern "C" {
 /* errno numbers (include/uapi/asm-generic/errno-base.h, errno.h). */
 enum {
 	PV_EPERM = 1,
+	PV_EINTR = 4,
 	PV_EIO = 5,
 	PV_E2BIG = 7,
+	PV_ENOEXEC = 8,
 	PV_ENOMEM = 12,
 	PV_EFAULT = 14,
 	PV_EBUSY = 16,
+	PV_EEXIST = 17,
 	PV_ENODEV = 19,
 	PV_EINVAL = 22,
 	PV_ENOTTY = 25,
+	PV_ERANGE = 34,
+	PV_ENOSYS = 38,
 	PV_EOPNOTSUPP = 95,
 };
 
@@ -156,6 +161,49 @@ enum pv_signal_disposition {
 	PV_SIGNAL_FATAL = 4,         /* the task dies */
 };
 enum pv_signal_disposition pv_platform_pending_signal(void);
+
+/* --- running a vCPU: the calling task is the vCPU's thread ---------------- */
+
+/* A module-wide sleeping lock (VM creation and teardown, hardware enable). */
+void pv_platform_module_lock(void);
+void pv_platform_module_unlock(void);
+
+/* Number of CPU ids (nr_cpu_ids): per-CPU arrays of the backends. */
+unsigned int pv_platform_cpu_ids(void);
+
+/*
+ * Work the return to user space must do before the guest may run again:
+ * 1 when a signal or task work is pending (the vCPU then exits to user
+ * space, which delivers or runs it), 0 otherwise. Gives up the CPU first
+ * when the scheduler asks for it. Preemptible context.
+ */
+int pv_platform_exit_work_pending(void);
+/* Gives up the CPU if another task should run (PV_HC_YIELD). */
+void pv_platform_yield(void);
+
+/*
+ * Brackets one world switch. begin: preemption and interrupts off, the
+ * task's user FPU registers loaded (the guest runs with them, as a function
+ * of the task would). Returns the CPU id, or -1 when work arrived in the
+ * meantime and the guest must not be entered (end is then not called).
+ * end: restores host debug registers if the host uses them, then
+ * interrupts and preemption back on (pending interrupts are taken here).
+ */
+int pv_platform_guest_enter_begin(void);
+void pv_platform_guest_enter_end(void);
+
+/* Interrupts `cpu` (an IPI) and waits until it took it: a vCPU running there
+ * leaves the guest. Preemptible or atomic context, interrupts on. */
+void pv_platform_kick_cpu(unsigned int cpu);
+
+/*
+ * A stage-2 fault at guest-physical `gpa` of VM `os_vm` (the platform's VM,
+ * see pv_core_vm_create): the platform looks up the host page behind it and
+ * maps it through pv_core_vm_map_page. access: PV_ACCESS_* of the uapi.
+ * 0: mapped, or a concurrent change asks to retry (enter the guest again);
+ * -PV_EFAULT: no memory the guest may access that way there; -errno else.
+ */
+int pv_platform_stage2_fault(void *os_vm, uint64_t gpa, unsigned int access);
 
 /* --- logging: printk-style format, prefixed "portvisor: " ---------------- */
 void pv_platform_log(enum pv_log_level level, const char *fmt, ...)

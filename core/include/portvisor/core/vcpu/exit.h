@@ -26,6 +26,7 @@ struct exit_info {
 	u64 guest_phys = 0;     // faulting guest-physical address, when there is one
 	u64 guest_virt = 0;     // faulting guest-virtual address, when known
 	u64 guest_ip = 0;       // instruction pointer of the exit
+	u32 access = 0;         // stage-2 faults: PV_ACCESS_* of the access
 };
 
 }  // namespace pv::core

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0
+// The operations list of a backend that runs vCPUs (KVM's kvm_x86_ops):
+// one constant table per backend, chosen at load with the backend. The
+// core's run loop (vcpu_run.cpp) calls it; nothing else does.
+#pragma once
+
+#include "portvisor/core/capabilities.h"
+#include "portvisor/core/stage2/types.h"
+#include "portvisor/core/vm/vm.h"
+
+namespace pv::core {
+
+struct vm_ops {
+	// Turn the extension on on every online CPU, once, when the first VM is
+	// created; off when the last one goes. -PV_EBUSY when another hypervisor
+	// holds it (the backend logs which).
+	int (*hardware_enable)();
+	void (*hardware_disable)();
+	// CPU hotplug while the extension is on: runs on that CPU.
+	int (*cpu_online)(unsigned int cpu);
+	void (*cpu_offline)(unsigned int cpu);
+
+	int (*vm_init)(vm& v);
+	void (*vm_destroy)(vm& v);
+	// One 4 KiB page, under the platform's VM lock (atomic context). A page
+	// mapped already is replaced. 0 or -errno.
+	int (*map_page)(vm& v, u64 gpa, u64 hpa, bool write, bool exec);
+	// Under the platform's VM lock. Returns whether a valid mapping went.
+	bool (*unmap)(vm& v, u64 gpa, u64 size);
+
+	int (*vcpu_init)(vcpu& c);
+	void (*vcpu_destroy)(vcpu& c);
+	// Register ioctls (arch-specific structs). -PV_ENOTTY for others.
+	long (*vcpu_ioctl)(vcpu& c, unsigned int cmd, uint64_t arg);
+
+	// One world switch, between pv_platform_guest_enter_begin/_end, on
+	// `cpu`, with interrupts off. Flushes the vCPU's TLB tag when the VM's
+	// tlb_generation moved.
+	exit_info (*run_once)(vcpu& c, unsigned int cpu);
+	// At a hypercall exit: the registers, and the guest address after the
+	// hypercall instruction.
+	trap::hypercall (*read_hypercall)(vcpu& c, u64& next_ip);
+	// Applies the trap's register update (result, advance, restart).
+	void (*apply_trap)(vcpu& c, const trap::trap_outcome& o);
+	// Fills the arch-specific exit data of the run page (exceptions).
+	void (*describe_exit)(vcpu& c, const exit_info& e, pv_run& run);
+};
+
+// The list of the backend chosen at load, or nullptr when it runs no vCPU
+// yet (arch/backends.cpp).
+[[nodiscard]] const vm_ops* vm_ops_for(backend_kind kind);
+
+}  // namespace pv::core

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the core's run loop needs of Linux around a world switch: pending
+ * work, the critical section of the switch, and kicking a CPU out of a
+ * guest (platform.h, "running a vCPU").
+ */
+#include <linux/hw_breakpoint.h>
+#include <linux/irqflags.h>
+#include <linux/preempt.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/smp.h>
+#ifdef CONFIG_X86_64
+#include <asm/debugreg.h>
+#include <asm/fpu/api.h>
+#endif
+
+#include "portvisor/platform.h"
+
+/* The thread flags the return to user space acts on (xfer_to_guest_mode
+ * work, include/linux/entry-kvm.h): a signal, task work (the last fput of
+ * a file, for one), a reschedule. */
+static bool pv_work_flags(void)
+{
+	return signal_pending(current) || test_thread_flag(TIF_NOTIFY_RESUME);
+}
+
+int pv_platform_exit_work_pending(void)
+{
+	if (need_resched())
+		cond_resched();
+	return pv_work_flags() ? 1 : 0;
+}
+
+void pv_platform_yield(void)
+{
+	cond_resched();
+}
+
+int pv_platform_guest_enter_begin(void)
+{
+	preempt_disable();
+	local_irq_disable();
+	/* Work that arrived since the check, with interrupts now off: a signal
+	 * sent after this point kicks the CPU, and the guest exits at once. */
+	if (pv_work_flags() || need_resched()) {
+		local_irq_enable();
+		preempt_enable();
+		return -1;
+	}
+	/* The guest runs with the task's own FPU registers, as a function of
+	 * the task would: load them if a context switch left them in memory. */
+#ifdef CONFIG_X86_64
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
+#endif
+	return smp_processor_id();
+}
+
+void pv_platform_guest_enter_end(void)
+{
+	/* The guest cannot write the debug registers (every DR access exits),
+	 * but #VMEXIT resets DR7: put the host's breakpoints back. */
+#ifdef CONFIG_X86_64
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
+#endif
+	local_irq_enable();
+	preempt_enable();
+}
+
+static void pv_kick_fn(void *unused)
+{
+}
+
+void pv_platform_kick_cpu(unsigned int cpu)
+{
+	/* The IPI makes a guest on that CPU exit (the INTR intercept); waiting
+	 * means it has left the guest by the time this returns. */
+	int me = get_cpu();
+
+	/* No vCPU is in a guest on the CPU this runs on. */
+	if (cpu != me)
+		smp_call_function_single(cpu, pv_kick_fn, NULL, 1);
+	put_cpu();
+}
