@@ -214,6 +214,8 @@ static int pv_vcpu_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct pv_vcpu *vcpu = file->private_data;
 
+	if (current->mm != vcpu->vm->mm)
+		return -EPERM;
 	if (vma->vm_pgoff != 0 || vma->vm_end - vma->vm_start != PAGE_SIZE)
 		return -EINVAL;
 	if (vma->vm_flags & VM_WRITE)

@@ -12,7 +12,7 @@
  * VMLOAD, so that the guest has its own and a direct syscall after the
  * exit runs with the host's.
  *
- * Called with interrupts off. From the VMLOAD of the guest's state to the
+ * Called with interrupts off; they stay off in the host throughout. From the VMLOAD of the guest's state to the
  * VMLOAD of the host's, the GS base is not the kernel's: GIF is clear
  * (CLGI) for that whole stretch, so no NMI can run on it.
  */
@@ -53,7 +53,14 @@ SYM_FUNC_START(pv_svm_vmrun)
 
 	mov  (%rsp), %rax
 	vmload %rax			/* the guest's */
+	/*
+	 * With V_INTR_MASKING, host interrupts reach the guest as #VMEXIT(INTR)
+	 * only if the host's RFLAGS.IF was set at VMRUN (15.21.1). GIF is clear,
+	 * so no interrupt is taken here in the host.
+	 */
+	sti
 	vmrun %rax
+	cli
 	vmsave %rax			/* rax is the VMCB again: VMRUN saved it */
 
 	mov  8(%rsp), %rax
