@@ -98,13 +98,16 @@ long run(vcpu& c)
 	clear_exit(r);
 	r.stat_user_exits++;
 	for (;;) {
-		if (pv_platform_exit_work_pending()) {
-			r.exit_reason = PV_EXIT_INTERRUPTED;
-			return -PV_EINTR;
-		}
+		// Checks for pending work itself, with interrupts off; the slow
+		// path below decides between rescheduling and exiting.
 		const int cpu = pv_platform_guest_enter_begin();
-		if (cpu < 0)
+		if (cpu < 0) {
+			if (pv_platform_exit_work_pending()) {
+				r.exit_reason = PV_EXIT_INTERRUPTED;
+				return -PV_EINTR;
+			}
 			continue;
+		}
 		// Published before the backend reads the VM's TLB generation.
 		__atomic_store_n(&c.in_guest_cpu, cpu, __ATOMIC_SEQ_CST);
 		const exit_info e = v.ops->run_once(c, static_cast<unsigned>(cpu));
