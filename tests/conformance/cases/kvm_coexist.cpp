@@ -21,6 +21,7 @@
 
 using namespace pvt;
 
+#if defined(__x86_64__)
 namespace {
 
 int insmod(const std::string& path)
@@ -45,6 +46,7 @@ int pv_create_mirror_vm(int dev)
 }
 
 }  // namespace
+#endif
 
 int main()
 {
