@@ -65,6 +65,25 @@ static void *pv_zalloc(size_t bytes)
 	return pv_platform_alloc(bytes);
 }
 
+/* A reserved fd (close-on-exec) and an anonymous file for `priv`; the
+ * caller installs it once nothing can fail any more. fd or -errno. */
+static int pv_new_file(const char *name, const struct file_operations *fops, void *priv,
+		       struct file **out)
+{
+	struct file *file;
+	int fd = get_unused_fd_flags(O_CLOEXEC);
+
+	if (fd < 0)
+		return fd;
+	file = anon_inode_getfile(name, fops, priv, O_RDWR);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		return PTR_ERR(file);
+	}
+	*out = file;
+	return fd;
+}
+
 /* ---- stage-2 coherence --------------------------------------------------- */
 
 /* Takes away every guest mapping of host-virtual [start, end). mmu_lock held. */
@@ -280,15 +299,9 @@ static long pv_vm_create_vcpu(struct pv_vm *vm, unsigned long id)
 	mutex_unlock(&vm->lock);
 	if (ret)
 		goto out_core;
-	fd = get_unused_fd_flags(O_CLOEXEC);
+	fd = pv_new_file("portvisor-vcpu", &pv_vcpu_fops, vcpu, &file);
 	if (fd < 0) {
 		ret = fd;
-		goto out_detach;
-	}
-	file = anon_inode_getfile("portvisor-vcpu", &pv_vcpu_fops, vcpu, O_RDWR);
-	if (IS_ERR(file)) {
-		put_unused_fd(fd);
-		ret = PTR_ERR(file);
 		goto out_detach;
 	}
 	get_file(vm->file); /* the vCPU keeps its VM */
@@ -425,15 +438,9 @@ long pv_vm_create(unsigned long arg)
 	ret = mmu_notifier_register(&vm->mn, current->mm);
 	if (ret)
 		goto out_core;
-	fd = get_unused_fd_flags(O_CLOEXEC);
+	fd = pv_new_file("portvisor-vm", &pv_vm_fops, vm, &file);
 	if (fd < 0) {
 		ret = fd;
-		goto out_mn;
-	}
-	file = anon_inode_getfile("portvisor-vm", &pv_vm_fops, vm, O_RDWR);
-	if (IS_ERR(file)) {
-		put_unused_fd(fd);
-		ret = PTR_ERR(file);
 		goto out_mn;
 	}
 	vm->file = file;
