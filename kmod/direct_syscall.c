@@ -116,10 +116,7 @@ int64_t pv_platform_run_syscall(uint32_t nr, const uint64_t args[6])
 #ifndef CONFIG_X86_64
 	return -ENOSYS; /* arm64 runs no vCPU yet */
 #else
-	/* Only the argument registers are read through this frame (the
-	 * __x64_sys_* wrappers); the rest stays unset, as it is not copied
-	 * anywhere (the task's own frame is current_pt_regs()). */
-	struct pt_regs regs;
+	struct pt_regs regs = {};
 
 	if (!pv_sys_call)
 		return -ENOSYS;

@@ -5,6 +5,7 @@
  * guest (platform.h, "running a vCPU").
  */
 #include <linux/hw_breakpoint.h>
+#include <linux/kvm_host.h>
 #include <linux/irqflags.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
@@ -54,11 +55,15 @@ int pv_platform_guest_enter_begin(void)
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
 #endif
+	/* Guest time accounting and RCU: time in the guest is a quiescent
+	 * state, as for KVM (RCU Tasks must not wait for a spinning guest). */
+	guest_enter_irqoff();
 	return smp_processor_id();
 }
 
 void pv_platform_guest_enter_end(void)
 {
+	guest_exit_irqoff();
 	/* The guest cannot write the debug registers (every DR access exits),
 	 * but #VMEXIT resets DR7: put the host's breakpoints back. */
 #ifdef CONFIG_X86_64

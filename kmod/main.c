@@ -6,9 +6,12 @@
 #define pr_fmt(fmt) "portvisor: " fmt
 
 #include <linux/cpuhotplug.h>
+#include <linux/compat.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/reboot.h>
+#include <linux/syscore_ops.h>
 
 #include "portvisor/core_api.h"
 #include "platform_internal.h"
@@ -16,8 +19,12 @@
 
 static long pv_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
-	if (cmd == PV_CREATE_VM)
+	if (cmd == PV_CREATE_VM) {
+		/* Direct syscalls run the 64-bit table: no VMs for 32-bit callers. */
+		if (in_compat_syscall())
+			return -ENOTTY;
 		return pv_vm_create(arg);
+	}
 	return pv_core_dev_ioctl(cmd, (u64)arg);
 }
 
@@ -34,6 +41,43 @@ static int pv_cpu_offline(unsigned int cpu)
 	pv_core_cpu_offline(cpu);
 	return 0;
 }
+
+/*
+ * Suspend: the other CPUs go offline through the hotplug callbacks above;
+ * these run on the last one, interrupts off. After resume, EFER and the
+ * host save area are set again if VMs exist.
+ */
+static int pv_syscore_suspend(void)
+{
+	pv_core_cpu_offline(smp_processor_id());
+	return 0;
+}
+
+static void pv_syscore_resume(void)
+{
+	pv_core_cpu_online(smp_processor_id());
+}
+
+static struct syscore_ops pv_syscore_ops = {
+	.suspend = pv_syscore_suspend,
+	.resume = pv_syscore_resume,
+};
+
+/* Reboot or kexec with VMs alive: leave no CPU with the extension on. */
+static void pv_reboot_cpu(void *unused)
+{
+	pv_core_cpu_offline(smp_processor_id());
+}
+
+static int pv_reboot(struct notifier_block *nb, unsigned long code, void *unused)
+{
+	on_each_cpu(pv_reboot_cpu, NULL, 1);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block pv_reboot_nb = {
+	.notifier_call = pv_reboot,
+};
 
 static const struct file_operations pv_dev_fops = {
 	.owner = THIS_MODULE, /* an open fd pins the module: rmmod gets EAGAIN */
@@ -64,9 +108,13 @@ static int __init pv_init(void)
 		goto out_report;
 	}
 	pv_cpuhp_state = ret;
+	register_syscore_ops(&pv_syscore_ops);
+	register_reboot_notifier(&pv_reboot_nb);
 	ret = misc_register(&pv_misc);
 	if (ret) {
 		pr_err("cannot register %s: error %d\n", PV_DEVICE_PATH, ret);
+		unregister_reboot_notifier(&pv_reboot_nb);
+		unregister_syscore_ops(&pv_syscore_ops);
 		cpuhp_remove_state_nocalls(pv_cpuhp_state);
 		pv_core_exit();
 		goto out_report;
@@ -83,6 +131,8 @@ out_report:
 static void __exit pv_exit(void)
 {
 	misc_deregister(&pv_misc);
+	unregister_reboot_notifier(&pv_reboot_nb);
+	unregister_syscore_ops(&pv_syscore_ops);
 	cpuhp_remove_state_nocalls(pv_cpuhp_state);
 	pv_core_exit();
 	pv_platform_report_outstanding("unloaded");

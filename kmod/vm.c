@@ -17,6 +17,7 @@
 #define pr_fmt(fmt) "portvisor: " fmt
 
 #include <linux/anon_inodes.h>
+#include <linux/cc_platform.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
@@ -210,6 +211,17 @@ int pv_platform_stage2_fault(void *os_vm, uint64_t gpa, unsigned int access)
 					  exec);
 	spin_unlock(&vm->mmu_lock);
 	put_page(page);
+	if (ret == -ENOMEM) {
+		/* A table page could not be had without sleeping (the lock is
+		 * a spinlock): reclaim here, where sleeping is fine, and let
+		 * the guest fault again; -ENOMEM only if even that fails. */
+		struct page *spare = alloc_page(GFP_KERNEL_ACCOUNT);
+
+		if (!spare)
+			return -ENOMEM;
+		__free_page(spare);
+		return 0;
+	}
 	return ret;
 }
 
@@ -222,10 +234,21 @@ static long pv_vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 
 	if (current->mm != vcpu->vm->mm)
 		return -EPERM;
-	if (mutex_lock_killable(&vcpu->lock))
+	if (_IOC_TYPE(cmd) != PV_IOCTL_TYPE)
+		return -ENOTTY; /* before the lock: a guest's stray ioctl on its own fd */
+	/*
+	 * A reference of our own for the whole call: a single-threaded caller's
+	 * fd table lends none, and a direct syscall inside PV_RUN may close
+	 * this fd and run the final fput's task work (io_uring does).
+	 */
+	get_file(file);
+	if (mutex_lock_killable(&vcpu->lock)) {
+		fput(file);
 		return -EINTR;
+	}
 	ret = pv_core_vcpu_ioctl(vcpu->core, cmd, arg);
 	mutex_unlock(&vcpu->lock);
+	fput(file);
 	return ret;
 }
 
@@ -265,7 +288,6 @@ static int pv_vcpu_release(struct inode *inode, struct file *file)
 static const struct file_operations pv_vcpu_fops = {
 	.owner = THIS_MODULE,
 	.unlocked_ioctl = pv_vcpu_ioctl,
-	.compat_ioctl = compat_ptr_ioctl,
 	.mmap = pv_vcpu_mmap,
 	.release = pv_vcpu_release,
 	.llseek = noop_llseek,
@@ -401,7 +423,6 @@ static int pv_vm_release(struct inode *inode, struct file *file)
 static const struct file_operations pv_vm_fops = {
 	.owner = THIS_MODULE,
 	.unlocked_ioctl = pv_vm_ioctl,
-	.compat_ioctl = compat_ptr_ioctl,
 	.release = pv_vm_release,
 	.llseek = noop_llseek,
 };
@@ -417,6 +438,12 @@ long pv_vm_create(unsigned long arg)
 	ret = pv_core_check_create_vm(arg, &flags, &phys_limit);
 	if (ret)
 		return ret;
+	/* Addresses handed to the hardware (VMCB, nested tables) carry no
+	 * encryption bit: with host memory encryption they would be wrong. */
+	if (cc_platform_has(CC_ATTR_HOST_MEM_ENCRYPT)) {
+		pr_err_ratelimited("no VMs with host memory encryption (SME) active\n");
+		return -EOPNOTSUPP;
+	}
 	if (!current->mm)
 		return -EINVAL;
 	vm = pv_zalloc(sizeof(*vm));

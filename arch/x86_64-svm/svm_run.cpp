@@ -148,12 +148,13 @@ void free_hw()
 	g_hw = hw_state{};
 }
 
-int hardware_enable()
+// Module load: per-CPU state for every possible CPU id and the permission
+// maps, kept until unload, so that CPU hotplug never meets freed memory.
+int setup(const core::capabilities& caps)
 {
-	const core::module_state* m = core::current_module();
-	g_hw.max_asid = m->caps.tlb_tags;
-	g_hw.flush_by_asid = (m->caps.features & PV_FEAT_FLUSH_BY_ASID) != 0;
-	g_hw.nrip_save = (m->caps.features & PV_FEAT_NRIP_SAVE) != 0;
+	g_hw.max_asid = caps.tlb_tags;
+	g_hw.flush_by_asid = (caps.features & PV_FEAT_FLUSH_BY_ASID) != 0;
+	g_hw.nrip_save = (caps.features & PV_FEAT_NRIP_SAVE) != 0;
 	g_hw.cpu_ids = pv_platform_cpu_ids();
 	g_hw.cpus = static_cast<cpu_state*>(pv_platform_alloc(sizeof(cpu_state) * g_hw.cpu_ids));
 	g_hw.iopm = static_cast<u8*>(pv_platform_alloc_pages(vmcb::iopm_order));
@@ -179,10 +180,16 @@ int hardware_enable()
 		g_hw.msrpm[i] = 0xff;
 	g_hw.iopm_pa = pv_platform_virt_to_phys(g_hw.iopm);
 	g_hw.msrpm_pa = pv_platform_virt_to_phys(g_hw.msrpm);
+	return 0;
+}
+
+void unsetup() { free_hw(); }
+
+int hardware_enable()
+{
 	const int rc = pv_platform_on_each_cpu(&enable_cpu_fn, nullptr);
 	if (rc != 0) {
 		(void)pv_platform_on_each_cpu(&disable_cpu_fn, nullptr);
-		free_hw();
 		return rc;
 	}
 	pv_platform_log(PV_LOG_INFO, "svm: AMD-V on (EFER.SVME) on every online CPU\n");
@@ -192,11 +199,17 @@ int hardware_enable()
 void hardware_disable()
 {
 	(void)pv_platform_on_each_cpu(&disable_cpu_fn, nullptr);
-	free_hw();
 	pv_platform_log(PV_LOG_INFO, "svm: AMD-V off: other hypervisors may use it again\n");
 }
 
-int cpu_online(unsigned int cpu) { return cpu < g_hw.cpu_ids ? enable_this_cpu(cpu) : 0; }
+// A CPU that cannot be enabled (another hypervisor holds it) still comes
+// online: enable_this_cpu() logged why, and run_once() tries again there.
+int cpu_online(unsigned int cpu)
+{
+	if (cpu < g_hw.cpu_ids)
+		(void)enable_this_cpu(cpu);
+	return 0;
+}
 void cpu_offline(unsigned int cpu)
 {
 	if (g_hw.cpus != nullptr && cpu < g_hw.cpu_ids)
@@ -572,6 +585,11 @@ exit_info run_once(core::vcpu& c, unsigned int cpu)
 				   : (info1 & vmcb::npf::fetch) ? PV_ACCESS_EXEC
 								: PV_ACCESS_READ;
 		}
+	} else if (code == vmcb::exit::excp_base + vmcb::vector_mc) {
+		// A machine check in the guest is the host's: hand it to the
+		// host's handler now, interrupts still off (as KVM does).
+		asm volatile("int $0x12");
+		e.kind = exit_kind::host_event;
 	} else if (code >= vmcb::exit::excp_base && code < vmcb::exit::excp_base + 32) {
 		e.kind = exit_kind::exception;
 		e.guest_virt = info2;
@@ -629,6 +647,8 @@ void describe_exit(core::vcpu&, const exit_info& e, pv_run& run)
 }  // namespace
 
 const core::vm_ops ops = {
+    .setup = &setup,
+    .unsetup = &unsetup,
     .hardware_enable = &hardware_enable,
     .hardware_disable = &hardware_disable,
     .cpu_online = &cpu_online,

@@ -81,6 +81,24 @@ SYM_FUNC_START(pv_svm_vmrun)
 
 	mov  16(%rsp), %rax
 	vmload %rax			/* the host's again */
+
+	/*
+	 * The guest ran at CPL 0 with page tables of its own: it may have
+	 * trained the return stack and the branch predictors on host-kernel
+	 * addresses. As KVM's __svm_vcpu_run: stuff the RSB before the first
+	 * RET, untrain returns (retbleed, SRSO), and drop the guest's values
+	 * from the registers the caller does not restore.
+	 */
+	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT
+	UNTRAIN_RET
+	xor  %ecx, %ecx
+	xor  %edx, %edx
+	xor  %esi, %esi
+	xor  %edi, %edi
+	xor  %r8d, %r8d
+	xor  %r9d, %r9d
+	xor  %r10d, %r10d
+	xor  %r11d, %r11d
 	stgi
 
 	add  $24, %rsp

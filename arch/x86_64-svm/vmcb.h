@@ -89,6 +89,8 @@ inline constexpr u64 rsvd = 1ULL << 3, fetch = 1ULL << 4;
 inline constexpr u64 final_gpa = 1ULL << 32, table_walk = 1ULL << 33;
 }  // namespace npf
 
+inline constexpr u64 vector_mc = 18;  // #MC
+
 // Exceptions that push an error code (AMD APM Vol. 2, 8.2, table 8-1).
 [[nodiscard]] constexpr bool has_error_code(u32 vector)
 {

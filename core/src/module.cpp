@@ -97,8 +97,16 @@ extern "C" int pv_core_init(void)
 	m->caps = sel.caps;
 	m->build_features = kconfig_features();
 	m->caps.features |= m->build_features;
-	if (vm_ops_for(m->caps.kind) != nullptr)
+	if (const vm_ops* ops = vm_ops_for(m->caps.kind); ops != nullptr) {
+		const int rc = ops->setup(m->caps);
+		if (rc != 0) {
+			pv_platform_log(PV_LOG_ERR, "backend %s: setup failed (error %d), not loading\n",
+					backend_name(m->caps.kind), rc);
+			pv_platform_free(m, sizeof(module_state));
+			return rc;
+		}
 		m->caps.features |= PV_FEAT_RUN;
+	}
 	log_choice(m->caps);
 	g_module = m;  // point of no return
 	return 0;
@@ -108,6 +116,8 @@ extern "C" void pv_core_exit(void)
 {
 	if (g_module == nullptr)
 		return;
+	if (const vm_ops* ops = vm_ops_for(g_module->caps.kind); ops != nullptr)
+		ops->unsetup();
 	pv_platform_free(g_module, sizeof(module_state));
 	g_module = nullptr;
 }

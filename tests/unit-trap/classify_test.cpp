@@ -250,6 +250,26 @@ TEST_P(trap_arch_test, user_syscalls_go_to_user_space_without_seccomp)
 	EXPECT_EQ(stats.exits_to_user, rules.size());
 }
 
+// A RUN (or any portvisor ioctl) from inside an exit handler would nest exit
+// handlers on one kernel stack: user space gets it, without seccomp.
+TEST_P(trap_arch_test, portvisor_ioctls_go_to_user_space)
+{
+	const u32 ioctl_nr = arch() == syscall_arch::arm64 ? 29U : 16U;
+	for (u64 cmd : {0xB720ULL, 0x4090B703ULL, 0xC060B701ULL}) {
+		hypercall hc = make_call(arch(), ioctl_nr);
+		hc.args[1] = cmd;
+		EXPECT_EQ(run(hc), handed(syscall_why::user_only, hc)) << std::hex << cmd;
+	}
+	EXPECT_EQ(fake::get().calls, 0U) << "no filter ran, nothing was called";
+	// Other ioctls (TCGETS, FIONREAD) run directly.
+	for (u64 cmd : {0x5401ULL, 0x541BULL}) {
+		hypercall hc = make_call(arch(), ioctl_nr);
+		hc.args[1] = cmd;
+		EXPECT_EQ(run(hc).kind, trap_kind::resume) << std::hex << cmd;
+	}
+	EXPECT_EQ(fake::get().syscall_calls, 2U);
+}
+
 TEST_P(trap_arch_test, numbers_beyond_the_table_go_to_user_space)
 {
 	for (u32 nr : {451U, x86_64::x32_syscall_bit | 1U, 0x7effffffU}) {

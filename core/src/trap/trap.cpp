@@ -13,6 +13,7 @@ namespace pv::trap {
 namespace {
 
 // The core's copies of the uapi numbers are the uapi's.
+static_assert(portvisor_ioctl_type == PV_IOCTL_TYPE);
 static_assert(hc_base == PV_HC_BASE && hc_exit_to_user == PV_HC_EXIT_TO_USER &&
 	      hc_yield == PV_HC_YIELD && hc_end == PV_HC_END && PV_HC_LAST < PV_HC_END);
 static_assert(u32(exit_reason::hypercall) == PV_EXIT_HYPERCALL);
@@ -103,7 +104,7 @@ trap_outcome decide(const hypercall& hc, u64 guest_ip, const trap_policy& policy
 		return portvisor_hypercall(hc, stats);
 
 	const syscall_class cls = classify(hc.arch, hc.nr);
-	if (cls == syscall_class::user) {
+	if (cls == syscall_class::user || is_portvisor_ioctl(hc.arch, hc.nr, hc.args[1])) {
 		stats.user_only++;
 		return to_user(hc, exit_reason::syscall, syscall_why::user_only);
 	}

@@ -129,6 +129,10 @@ long run(vcpu& c)
 				r.stat_stage2_faults++;
 				continue;
 			}
+			if (rc == -PV_ENOMEM) {  // not the guest's fault: the host's
+				report_hw_exit(c, e, PV_EXIT_INTERNAL_ERROR, rc);
+				return 0;
+			}
 			report_hw_exit(c, e, PV_EXIT_STAGE2_FAULT);
 			return 0;
 		}

@@ -115,7 +115,10 @@ extern "C" int pv_core_check_create_vm(uint64_t arg, uint32_t* flags, uint64_t* 
 		return -PV_ERANGE;
 	}
 	*flags = req.flags;
-	*guest_phys_limit = bits >= 64 ? ~0ULL : (1ULL << bits);
+	// What both the CPU and the stage-2 walk can address (x86: 48 bits
+	// with 4 levels, 57 with 5).
+	const u32 walk_bits = m->caps.stage2_levels == 5 ? 57 : 48;
+	*guest_phys_limit = 1ULL << min(bits, walk_bits);
 	return 0;
 }
 

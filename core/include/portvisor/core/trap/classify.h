@@ -65,6 +65,18 @@ inline constexpr class_table<arm64::nr_syscalls> arm64_classes =
 	return arch == syscall_arch::arm64 ? arm64::audit_arch : x86_64::audit_arch;
 }
 
+// ioctl of portvisor's own type byte (uapi PV_IOCTL_TYPE, 0xB7): a guest may
+// not drive portvisor from inside an exit handler (a RUN nested in a RUN
+// would stack exit handlers on one kernel stack, and the vCPU's lock is
+// held), so these go to user space like the `user` class.
+inline constexpr u32 portvisor_ioctl_type = 0xB7;
+
+[[nodiscard]] constexpr bool is_portvisor_ioctl(syscall_arch arch, u32 nr, u64 cmd)
+{
+	const u32 ioctl_nr = arch == syscall_arch::arm64 ? arm64::nr_ioctl : x86_64::nr_ioctl;
+	return nr == ioctl_nr && ((cmd >> 8) & 0xff) == portvisor_ioctl_type;
+}
+
 [[nodiscard]] constexpr u32 restart_syscall_nr(syscall_arch arch)
 {
 	return arch == syscall_arch::arm64 ? arm64::nr_restart_syscall : x86_64::nr_restart_syscall;

@@ -20,6 +20,7 @@ inline constexpr u32 nr_syscalls = 451;
 
 // Numbers the trap itself uses.
 inline constexpr u32 nr_getpid = 172;
+inline constexpr u32 nr_ioctl = 29;
 inline constexpr u32 nr_restart_syscall = 128;  // setup_restart_syscall()
 
 inline constexpr syscall_rule rules[] = {

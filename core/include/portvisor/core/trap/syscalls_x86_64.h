@@ -19,6 +19,7 @@ inline constexpr u32 x32_syscall_bit = 0x40000000U;
 
 // Numbers the trap itself uses.
 inline constexpr u32 nr_getpid = 39;
+inline constexpr u32 nr_ioctl = 16;
 inline constexpr u32 nr_restart_syscall = 219;  // restart after -ERESTART_RESTARTBLOCK
 
 inline constexpr syscall_rule rules[] = {

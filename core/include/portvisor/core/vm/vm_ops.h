@@ -11,6 +11,11 @@
 namespace pv::core {
 
 struct vm_ops {
+	// Once, at module load after the backend was chosen (per-CPU state,
+	// permission maps: KVM's hardware_setup), and at unload. A failure
+	// refuses the load.
+	int (*setup)(const capabilities& caps);
+	void (*unsetup)();
 	// Turn the extension on on every online CPU, once, when the first VM is
 	// created; off when the last one goes. -PV_EBUSY when another hypervisor
 	// holds it (the backend logs which).
