@@ -158,7 +158,9 @@ enum pv_signal_disposition pv_platform_pending_signal(void)
 
 	if (fatal_signal_pending(t))
 		return PV_SIGNAL_FATAL;
-	if (!signal_pending(t) && !test_thread_flag(TIF_NOTIFY_RESUME))
+	/* A sigmask saved by ppoll/pselect/sigsuspend is restored by the
+	 * return to user space: exit there even without a signal. */
+	if (!signal_pending(t) && !test_thread_flag(TIF_NOTIFY_RESUME) && !test_restore_sigmask())
 		return PV_SIGNAL_NONE;
 	spin_lock_irq(&t->sighand->siglock);
 	sigandnsets(&pending, &t->pending.signal, &t->blocked);
