@@ -38,46 +38,24 @@ int main()
 {
 	vm_case c = begin_vm_case();
 	auto* a = guest_object<nested_args>();
-	portvisor::guest_context& ctx = guest_ctx();
-	a->vcpu_fd = ctx.cpu().fd();
-	auto p = ctx.prepare(guest_nested, a);
-	PVT_CHECK(p.ok(), "%s", p.err().message.c_str());
+	a->vcpu_fd = guest_ctx().cpu().fd();
 	const unsigned long cmds[] = {PV_RUN, PV_GET_API_VERSION};
 	size_t seen = 0;
-	uint64_t result = 0;
-	for (;;) {
-		auto r = ctx.cpu().run();
-		if (!r.ok() && r.err().err == EINTR)
-			continue;
-		PVT_CHECK(r.ok(), "%s", r.err().message.c_str());
-		const pv_run& run = ctx.run_page();
-		if (run.exit_reason == PV_EXIT_SYSCALL) {
-			PVT_CHECK(seen < 2, "a third syscall exit: nr %llu, cmd %#llx",
-				  static_cast<unsigned long long>(run.syscall.nr),
-				  static_cast<unsigned long long>(run.syscall.args[1]));
-			PVT_CHECK(
-			    run.syscall.why == PV_SYSCALL_USER_ONLY &&
-				run.syscall.nr == SYS_ioctl &&
-				run.syscall.args[0] == static_cast<uint64_t>(a->vcpu_fd) &&
-				run.syscall.args[1] == cmds[seen],
-			    "exit %zu: why %u nr %llu args %#llx %#llx, want user-only ioctl(%ld, "
-			    "%#lx)",
-			    seen, run.syscall.why, static_cast<unsigned long long>(run.syscall.nr),
-			    static_cast<unsigned long long>(run.syscall.args[0]),
-			    static_cast<unsigned long long>(run.syscall.args[1]), a->vcpu_fd,
-			    cmds[seen]);
-			auto s = ctx.set_return_value(-EBUSY);
-			PVT_CHECK(s.ok(), "%s", s.err().message.c_str());
-			seen++;
-			continue;
-		}
-		auto h = ctx.handle_exit(0);
-		PVT_CHECK(h.ok(), "%s", h.err().message.c_str());
-		if (h.value().done) {
-			result = h.value().value;
-			break;
-		}
-	}
+	const uint64_t result = run_answering_syscalls(guest_nested, a, [&](const pv_run& run) {
+		PVT_CHECK(seen < 2, "a third syscall exit: nr %llu, cmd %#llx",
+			  static_cast<unsigned long long>(run.syscall.nr),
+			  static_cast<unsigned long long>(run.syscall.args[1]));
+		PVT_CHECK(
+		    run.syscall.why == PV_SYSCALL_USER_ONLY && run.syscall.nr == SYS_ioctl &&
+			run.syscall.args[0] == static_cast<uint64_t>(a->vcpu_fd) &&
+			run.syscall.args[1] == cmds[seen],
+		    "exit %zu: why %u nr %llu args %#llx %#llx, want user-only ioctl(%ld, %#lx)",
+		    seen, run.syscall.why, static_cast<unsigned long long>(run.syscall.nr),
+		    static_cast<unsigned long long>(run.syscall.args[0]),
+		    static_cast<unsigned long long>(run.syscall.args[1]), a->vcpu_fd, cmds[seen]);
+		seen++;
+		return int64_t{-EBUSY};
+	});
 	PVT_CHECK(seen == 2, "%zu portvisor ioctls left the guest, want 2", seen);
 	PVT_CHECK(result == 0x600d, "guest returned %#llx",
 		  static_cast<unsigned long long>(result));

@@ -67,44 +67,24 @@ int main()
 	const pid_t pid = getpid();
 
 	// Low level: every exit seen here, answered here.
-	portvisor::guest_context& ctx = guest_ctx();
-	auto p = ctx.prepare(guest_user_only, a);
-	PVT_CHECK(p.ok(), "%s", p.err().message.c_str());
 	size_t seen = 0;
-	uint64_t result = 0;
-	for (;;) {
-		auto r = ctx.cpu().run();
-		if (!r.ok() && r.err().err == EINTR)
-			continue;
-		PVT_CHECK(r.ok(), "%s", r.err().message.c_str());
-		const pv_run& run = ctx.run_page();
-		if (run.exit_reason == PV_EXIT_SYSCALL) {
-			PVT_CHECK(seen < 4, "a fifth syscall exit: nr %llu",
-				  static_cast<unsigned long long>(run.syscall.nr));
-			const expected_call& w = want[seen];
-			PVT_CHECK(run.syscall.why == PV_SYSCALL_USER_ONLY,
-				  "%s exited with why %u (%s), want user-only", w.name,
-				  run.syscall.why, pv_syscall_why_name(run.syscall.why));
-			PVT_CHECK(run.syscall.nr == static_cast<uint64_t>(w.nr),
-				  "exit %zu: nr %llu, want %s (%ld)", seen,
-				  static_cast<unsigned long long>(run.syscall.nr), w.name, w.nr);
-			for (int i = 0; i < 6; i++)
-				PVT_CHECK(run.syscall.args[i] == w.args[i],
-					  "%s: args[%d] = %#llx, want %#llx", w.name, i,
-					  static_cast<unsigned long long>(run.syscall.args[i]),
-					  static_cast<unsigned long long>(w.args[i]));
-			auto s = ctx.set_return_value(-1000 - static_cast<long>(seen));
-			PVT_CHECK(s.ok(), "%s", s.err().message.c_str());
-			seen++;
-			continue;
-		}
-		auto h = ctx.handle_exit(0);  // #PF of a new region, or the end
-		PVT_CHECK(h.ok(), "%s", h.err().message.c_str());
-		if (h.value().done) {
-			result = h.value().value;
-			break;
-		}
-	}
+	const uint64_t result = run_answering_syscalls(guest_user_only, a, [&](const pv_run& run) {
+		PVT_CHECK(seen < 4, "a fifth syscall exit: nr %llu",
+			  static_cast<unsigned long long>(run.syscall.nr));
+		const expected_call& w = want[seen];
+		PVT_CHECK(run.syscall.why == PV_SYSCALL_USER_ONLY,
+			  "%s exited with why %u (%s), want user-only", w.name, run.syscall.why,
+			  pv_syscall_why_name(run.syscall.why));
+		PVT_CHECK(run.syscall.nr == static_cast<uint64_t>(w.nr),
+			  "exit %zu: nr %llu, want %s (%ld)", seen,
+			  static_cast<unsigned long long>(run.syscall.nr), w.name, w.nr);
+		for (int i = 0; i < 6; i++)
+			PVT_CHECK(run.syscall.args[i] == w.args[i],
+				  "%s: args[%d] = %#llx, want %#llx", w.name, i,
+				  static_cast<unsigned long long>(run.syscall.args[i]),
+				  static_cast<unsigned long long>(w.args[i]));
+		return -1000 - static_cast<int64_t>(seen++);
+	});
 	PVT_CHECK(seen == 4, "%zu user-only syscall exits, want 4", seen);
 	PVT_CHECK(result == 0x5afe, "guest returned %#llx",
 		  static_cast<unsigned long long>(result));

@@ -117,6 +117,30 @@ void* guest_memory(size_t bytes)
 	return m.value();
 }
 
+uint64_t run_answering_syscalls(portvisor::guest_fn fn, void* arg,
+				const std::function<int64_t(const pv_run&)>& on_syscall)
+{
+	portvisor::guest_context& ctx = guest_ctx();
+	auto p = ctx.prepare(fn, arg);
+	PVT_CHECK(p.ok(), "%s", p.err().message.c_str());
+	for (;;) {
+		auto r = ctx.cpu().run();
+		if (!r.ok() && r.err().err == EINTR)
+			continue;
+		PVT_CHECK(r.ok(), "%s", r.err().message.c_str());
+		const pv_run& run = ctx.run_page();
+		if (run.exit_reason == PV_EXIT_SYSCALL) {
+			auto s = ctx.set_return_value(on_syscall(run));
+			PVT_CHECK(s.ok(), "%s", s.err().message.c_str());
+			continue;
+		}
+		auto h = ctx.handle_exit(0);  // #PF of a new region, or the end
+		PVT_CHECK(h.ok(), "%s", h.err().message.c_str());
+		if (h.value().done)
+			return h.value().value;
+	}
+}
+
 pv_run run_until_error(portvisor::guest_fn fn, void* arg, portvisor::error* err, const char* what)
 {
 	portvisor::guest_context& ctx = guest_ctx();

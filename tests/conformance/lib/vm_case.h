@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <new>
 #include <optional>
 #include <string>
@@ -54,6 +55,13 @@ template <class T> T* guest_object() { return new (guest_memory(sizeof(T))) T();
 // not handle; returns a copy of the run page then and the error in *err.
 // fail()s if fn returns instead.
 pv_run run_until_error(portvisor::guest_fn fn, void* arg, portvisor::error* err, const char* what);
+
+// Runs fn(arg) on the calling thread's vCPU with the low-level API: every
+// PV_EXIT_SYSCALL goes to on_syscall, which returns the guest's answer;
+// every other exit to guest_context::handle_exit. Returns fn's result;
+// fail()s on an error.
+uint64_t run_answering_syscalls(portvisor::guest_fn fn, void* arg,
+				const std::function<int64_t(const pv_run&)>& on_syscall);
 
 // waitpid(pid) polled every 10 ms; fail()s after `seconds` (the child is
 // killed then). Returns the wait status.
