@@ -7,8 +7,7 @@
 #include "portvisor/core/vm/vm_ops.h"
 #include "x86_64-svm/svm_backend.h"
 #include "x86_64-svm/vmcb.h"
-#define PV_UAPI_FREESTANDING
-#include "uapi/portvisor.h"
+#include "portvisor/core/ioctl.h"
 
 extern "C" void pv_svm_vmrun(uint64_t vmcb_pa, uint64_t* gprs, uint64_t host_save_pa);
 
@@ -17,6 +16,8 @@ namespace {
 
 using core::exit_info;
 using core::exit_kind;
+using core::ioc_dir;
+using core::ioc_nr;
 
 // --- raw register access (VMX root / host mode, ring 0) -------------------------
 void wrmsr(u32 msr, u64 v)
@@ -489,8 +490,6 @@ long get_regs(svm_vcpu& a, uint64_t arg)
 	return pv_platform_copy_to_user(arg, &r, sizeof(r)) != 0 ? -PV_EFAULT : 0;
 }
 
-constexpr u32 ioc_nr(unsigned int cmd) { return (cmd >> _IOC_NRSHIFT) & 0xff; }
-constexpr u32 ioc_dir(unsigned int cmd) { return cmd >> _IOC_DIRSHIFT; }
 
 long vcpu_ioctl(core::vcpu& c, unsigned int cmd, uint64_t arg)
 {

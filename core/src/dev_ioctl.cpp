@@ -5,8 +5,7 @@
 #include "portvisor/core/module.h"
 #include "portvisor/core_api.h"
 
-#define PV_UAPI_FREESTANDING
-#include "uapi/portvisor.h"
+#include "portvisor/core/ioctl.h"
 
 namespace pv::core {
 namespace {
@@ -16,9 +15,6 @@ static_assert(offsetof(pv_capabilities, reserved) == PV_CAPS_MIN_SIZE);
 static_assert(sizeof(pv_module_stats) == 64, "uapi struct size is ABI");
 static_assert(offsetof(pv_module_stats, reserved) == PV_STATS_MIN_SIZE);
 
-constexpr u32 ioc_dir(unsigned int cmd) { return cmd >> _IOC_DIRSHIFT; }
-constexpr u32 ioc_type(unsigned int cmd) { return (cmd >> _IOC_TYPESHIFT) & 0xff; }
-constexpr u32 ioc_nr(unsigned int cmd) { return (cmd >> _IOC_NRSHIFT) & 0xff; }
 
 // The sized-struct protocol shared by the "get" ioctls: the struct starts with
 // {u32 size; u32 flags;}. flags must be 0 (EINVAL). A size below `min_size`

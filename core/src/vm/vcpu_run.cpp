@@ -4,17 +4,13 @@
 // direct-syscall trap, stage-2 faults are filled from the process.
 #include "portvisor/core/vm/vm_ops.h"
 #include "portvisor/core_api.h"
-#define PV_UAPI_FREESTANDING
-#include "uapi/portvisor.h"
+#include "portvisor/core/ioctl.h"
 
 struct pv_core_vcpu : pv::core::vcpu {};
 
 namespace pv::core {
 namespace {
 
-constexpr u32 ioc_type(unsigned int cmd) { return (cmd >> _IOC_TYPESHIFT) & 0xff; }
-constexpr u32 ioc_nr(unsigned int cmd) { return (cmd >> _IOC_NRSHIFT) & 0xff; }
-constexpr u32 ioc_dir(unsigned int cmd) { return cmd >> _IOC_DIRSHIFT; }
 
 static_assert(u32(trap::exit_reason::hypercall) == PV_EXIT_HYPERCALL);
 static_assert(u32(trap::exit_reason::syscall) == PV_EXIT_SYSCALL);

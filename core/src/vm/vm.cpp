@@ -4,8 +4,7 @@
 #include "portvisor/core/module.h"
 #include "portvisor/core/vm/vm_ops.h"
 #include "portvisor/core_api.h"
-#define PV_UAPI_FREESTANDING
-#include "uapi/portvisor.h"
+#include "portvisor/core/ioctl.h"
 
 struct pv_core_vm : pv::core::vm {};
 struct pv_core_vcpu : pv::core::vcpu {};
@@ -31,9 +30,6 @@ constexpr u32 mirror_min_phys_bits = 47;
 // platform's module lock.
 constinit u32 g_hardware_users = 0;
 
-constexpr u32 ioc_type(unsigned int cmd) { return (cmd >> _IOC_TYPESHIFT) & 0xff; }
-constexpr u32 ioc_nr(unsigned int cmd) { return (cmd >> _IOC_NRSHIFT) & 0xff; }
-constexpr u32 ioc_dir(unsigned int cmd) { return cmd >> _IOC_DIRSHIFT; }
 
 const vm_ops* chosen_ops()
 {
