@@ -600,6 +600,7 @@ exit_info run_once(core::vcpu& c, unsigned int cpu)
 		e.kind = exit_kind::host_event;
 	} else if (code == vmcb::exit::hlt) {
 		skip(a, len_hlt);
+		e.guest_ip = get<u64>(a.vmcb, vmcb::rip);  // where it resumes, as for hypercalls
 		e.kind = exit_kind::halt;
 	} else if (code == vmcb::exit::shutdown) {
 		e.kind = exit_kind::shutdown;
