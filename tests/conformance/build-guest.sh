@@ -53,7 +53,7 @@ names+=("${programs[@]}")
 	echo '}'
 } >"$out/obj/dispatch.cpp"
 userlib=()
-for u in device portvisor_c vm identity_map guest_detail guest; do userlib+=("$src/userlib/src/$u.cpp"); done
+for u in device portvisor_c vm identity_map window_table guest_detail guest; do userlib+=("$src/userlib/src/$u.cpp"); done
 for f in "$here/lib/case.cpp" "$here/lib/vm_case.cpp" "${userlib[@]}" "$out/obj/dispatch.cpp"; do
 	o=$out/obj/$(basename "${f%.cpp}").o
 	"$cxx" "${flags[@]}" -c "$f" -o "$o"

@@ -35,12 +35,12 @@ TEST(guest_state, system_registers)
 	in.gs_base = 0x1000;
 	in.osxsave = false;
 	const pv_sregs_x86_64 s = make_sregs_x86_64(in);
-	expect_segment(s.cs, 0, 0xffffffff, 0x08, 0x29b, "cs");
-	expect_segment(s.ss, 0, 0xffffffff, 0x10, 0x093, "ss");
-	expect_segment(s.ds, 0, 0xffffffff, 0x10, 0x093, "ds");
-	expect_segment(s.es, 0, 0xffffffff, 0x10, 0x093, "es");
-	expect_segment(s.fs, 0x7f0012345740, 0xffffffff, 0, 0x093, "fs");
-	expect_segment(s.gs, 0x1000, 0xffffffff, 0, 0x093, "gs");
+	expect_segment(s.cs, 0, 0xffffffff, 0x08, 0xa9b, "cs");
+	expect_segment(s.ss, 0, 0xffffffff, 0x10, 0xc93, "ss");
+	expect_segment(s.ds, 0, 0xffffffff, 0x10, 0xc93, "ds");
+	expect_segment(s.es, 0, 0xffffffff, 0x10, 0xc93, "es");
+	expect_segment(s.fs, 0x7f0012345740, 0xffffffff, 0, 0xc93, "fs");
+	expect_segment(s.gs, 0x1000, 0xffffffff, 0, 0xc93, "gs");
 	expect_segment(s.tr, 0, 0x67, 0, 0x08b, "tr");
 	expect_segment(s.ldt, 0, 0, 0, 0x082, "ldt");
 	EXPECT_EQ(s.gdt.base, 0U);

@@ -8,65 +8,19 @@
 #include <random>
 #include <set>
 #include <stdexcept>
-#include <sys/mman.h>
 
+#include "page_pool.h"
 #include "portvisor/identity_map.hpp"
 
 namespace {
 
 using portvisor::identity_map;
+using pvtest::page_pool;
 using status = identity_map::map_status;
 
 constexpr uint64_t kib4 = identity_map::size_4k;
 constexpr uint64_t mib2 = identity_map::size_2m;
 constexpr uint64_t gib1 = identity_map::size_1g;
-
-// Zeroed 4 KiB pages from one block below 2^40 (so that tables with a
-// 40-bit limit can use them, as run_in_guest's do); fails on request.
-class page_pool {
-public:
-	explicit page_pool(size_t pages = 256) : pages_(pages)
-	{
-		for (uint64_t hint = 1ULL << 38; hint < (1ULL << 40); hint += 1ULL << 30) {
-			void* p = mmap(reinterpret_cast<void*>(hint), pages * kib4,
-				       PROT_READ | PROT_WRITE,
-				       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-			if (p == reinterpret_cast<void*>(hint)) {
-				base_ = static_cast<unsigned char*>(p);
-				break;
-			}
-			if (p != MAP_FAILED)
-				munmap(p, pages * kib4);
-		}
-		if (!base_)
-			throw std::runtime_error("page_pool: no free address range below 2^40");
-	}
-	~page_pool() { munmap(base_, pages_ * kib4); }
-	page_pool(const page_pool&) = delete;
-	page_pool& operator=(const page_pool&) = delete;
-
-	identity_map::page_allocator allocator()
-	{
-		return [this]() -> void* {
-			if (fail_ || used_ == pages_)
-				return nullptr;
-			return base_ + kib4 * used_++;
-		};
-	}
-	bool owns(uint64_t addr) const
-	{
-		auto b = reinterpret_cast<uintptr_t>(base_);
-		return addr >= b && addr < b + pages_ * kib4 && (addr & (kib4 - 1)) == 0;
-	}
-	size_t used() const { return used_; }
-	void set_failing(bool f) { fail_ = f; }
-
-private:
-	unsigned char* base_ = nullptr;
-	size_t pages_;
-	size_t used_ = 0;
-	bool fail_ = false;
-};
 
 uint64_t* table(uint64_t entry)
 {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// run_in_guest (portvisor/guest.hpp): the process's mirror VM, a vCPU and a
-// guest stack per thread, the lazily built guest page tables, the
-// trampoline, and the run loop.
+// run_in_guest (portvisor/guest.hpp): the process's VM (mirror, or windowed
+// on CPUs with narrow guest-physical addresses), a vCPU and a guest stack
+// per thread, the lazily built guest page tables, the trampoline, and the
+// run loop.
 #include "portvisor/guest.hpp"
 
 #include <cerrno>
@@ -26,6 +27,7 @@
 #include "portvisor/guest_detail.hpp"
 #include "portvisor/guest_syscall.h"
 #include "portvisor/identity_map.hpp"
+#include "portvisor/window_table.hpp"
 
 // ---- guest-side code ------------------------------------------------------
 
@@ -92,6 +94,9 @@ namespace {
 constexpr size_t stack_bytes = 256 * 1024;
 constexpr size_t guard_bytes = 4096;
 constexpr size_t pool_chunk_bytes = 64 * 4096;
+// A mirror VM puts host-virtual addresses in guest-physical ones: it needs
+// the 47 bits of x86-64 user space (the module answers ERANGE below).
+constexpr unsigned mirror_min_phys_bits = 47;
 
 struct process_state {
 	std::mutex lock;
@@ -100,6 +105,9 @@ struct process_state {
 	std::atomic<unsigned> generation{1};
 	std::optional<vm> guest;
 	guest_info info;
+	// Windowed VMs only: which host-virtual memory the guest-physical
+	// addresses reach. Before `tables`, whose hooks point at it.
+	std::unique_ptr<window_table> windows;
 	std::unique_ptr<identity_map> tables;
 	// Page-table pages: chunks of memory, handed out in order.
 	std::vector<std::pair<void*, size_t>> chunks;
@@ -122,9 +130,9 @@ status ok() { return std::monostate{}; }
 
 std::string errno_text(int err) { return std::strerror(err); }
 
-// Memory for the guest: any of the process's user memory is guest memory
-// in a mirror VM (the module creates one only on CPUs whose guest-physical
-// width covers all of user space). Caller locks.
+// Memory for the guest: any of the process's user memory is guest memory,
+// in a mirror VM directly, in a windowed one once its window is there (the
+// guest page tables assign windows as they map). Caller locks.
 void* map_memory(size_t bytes, int prot, int extra_flags)
 {
 	void* p = ::mmap(nullptr, bytes, prot, MAP_PRIVATE | MAP_ANONYMOUS | extra_flags, -1, 0);
@@ -156,6 +164,13 @@ error map_error(identity_map::map_status s, uint64_t addr, const process_state& 
 					 detail::hex(st.info.address_limit)};
 	case identity_map::map_status::no_memory:
 		return error{ENOMEM, what + ": no memory for guest page tables"};
+	case identity_map::map_status::no_translation:
+		// A windowed VM: no window left (ENOSPC), or its slot refused.
+		if (st.windows && st.windows->last_error().err != 0)
+			return error{st.windows->last_error().err,
+				     what + ": " + st.windows->last_error().message};
+		return error{EIO, what + ": no usable guest-physical address for " +
+				      detail::hex(addr) + " or its page tables"};
 	default: return error{EIO, what + ": unexpected mapping status"};
 	}
 }
@@ -193,6 +208,7 @@ uint64_t arch_prctl_get(int code)
 void free_tables_locked(process_state& st)
 {
 	st.tables.reset();
+	st.windows.reset();
 	for (auto [p, n] : st.chunks)
 		::munmap(p, n);
 	st.chunks.clear();
@@ -225,23 +241,56 @@ status ensure_vm_locked(process_state& st)
 	if (c.backend != PV_BACKEND_SVM && c.backend != PV_BACKEND_VMX)
 		return error{ENOSYS, std::string("run_in_guest: backend ") +
 					 backend_name(c.backend) + " is not an x86_64 backend"};
-	auto v = vm::create(dev.value(), PV_VM_MIRROR);
+	// A mirror VM needs every user-space address as a guest-physical one.
+	// Narrower CPUs (Intel: MAXPHYADDR 39 to 46; Bochs and QEMU: 40) get a
+	// windowed VM: explicit slots, filled in 1 GiB windows as the guest
+	// page tables need them. A module that reports no width (0) is asked
+	// for a mirror VM and decides.
+	const bool mirror = c.guest_phys_bits == 0 || c.guest_phys_bits >= mirror_min_phys_bits;
+	auto v = vm::create(dev.value(), mirror ? PV_VM_MIRROR : 0);
 	if (!v)
 		return v.err();
+	// Set now: the windows' slots are set on it while the tables are built.
+	st.guest.emplace(std::move(v.value()));
+	auto undo = [&st](error e) {
+		free_tables_locked(st);
+		st.guest.reset();
+		return e;
+	};
 
 	guest_info info;
 	info.backend = c.backend;
 	info.guest_phys_bits = c.guest_phys_bits;
 	info.leaf_size = cpu_has_1g_pages() ? identity_map::size_1g : identity_map::size_2m;
-	info.address_limit = (c.guest_phys_bits == 0 || c.guest_phys_bits >= 47)
-				 ? identity_map::lower_half_end
-				 : 1ULL << c.guest_phys_bits;
+	// Every user-space address: in a mirror VM because the CPU holds them
+	// all, in a windowed one because any of them can have a window.
+	info.address_limit = identity_map::lower_half_end;
+	info.windowed = !mirror;
 	st.info = info;
-	st.tables = std::make_unique<identity_map>([&st] { return alloc_table_page(st); },
-						   info.leaf_size, info.address_limit);
+	identity_map::translation tr;
+	if (!mirror) {
+		st.windows = std::make_unique<window_table>(
+		    [&st](const window_table::window& w) -> status {
+			    pv_memory_region r{};
+			    r.slot = w.slot;
+			    r.guest_phys = w.guest_phys;
+			    r.size = w.size;
+			    r.user_addr = w.host_base;
+			    return st.guest->set_memory_region(r);
+		    },
+		    1ULL << c.guest_phys_bits);
+		st.info.max_windows = st.windows->max_windows();
+		tr = st.windows->translation();
+	}
+	st.tables =
+	    std::make_unique<identity_map>([&st] { return alloc_table_page(st); }, info.leaf_size,
+					   info.address_limit, std::move(tr));
 	if (!st.tables->root()) {
-		free_tables_locked(st);
-		return error{ENOMEM, "no memory for the guest page tables"};
+		if (st.windows && st.windows->last_error().err != 0)
+			return undo(error{st.windows->last_error().err,
+					  "the root of the guest page tables: " +
+					      st.windows->last_error().message});
+		return undo(error{ENOMEM, "no memory for the guest page tables"});
 	}
 	pv_guest_use_vmcall = c.backend == PV_BACKEND_VMX ? 1 : 0;
 	// What every run touches first: the trampolines, the hypercall flag,
@@ -257,12 +306,9 @@ status ensure_vm_locked(process_state& st)
 		if (!st.tables->in_range(last))
 			continue;  // reached through a #PF, or an error then
 		auto s = map_range_locked(st, first, last, "mapping the trampoline and tables");
-		if (!s) {
-			free_tables_locked(st);
-			return s.err();
-		}
+		if (!s)
+			return undo(s.err());
 	}
-	st.guest.emplace(std::move(v.value()));
 	if (!st.atfork_registered) {
 		pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 		st.atfork_registered = true;
@@ -412,6 +458,24 @@ result<guest_context*> guest_context::current()
 
 namespace {
 
+// Where a stage-2 fault's guest-physical address is in the process, for the
+// message: the same address in a mirror VM, its window's in a windowed one.
+std::string stage2_host_text(uint64_t guest_phys)
+{
+	process_state& st = state();
+	std::lock_guard<std::mutex> g(st.lock);
+	if (!st.guest)
+		return "";
+	if (!st.windows)
+		return "; mirror VM: host-virtual " + detail::hex(guest_phys);
+	auto hv = st.windows->to_host_virt(guest_phys);
+	if (!hv)
+		return "; windowed VM: no memory window holds this guest-physical address";
+	const window_table::window* w = st.windows->window_of(*hv);
+	return "; windowed VM: host-virtual " + detail::hex(*hv) + " (window " +
+	       std::to_string(w ? w->slot : 0) + ")";
+}
+
 error stale_context()
 {
 	return error{ESTALE, "this guest context belongs to a released guest VM, or to the parent "
@@ -501,11 +565,6 @@ status guest_context::handle_page_fault()
 	if (addr >= identity_map::lower_half_end)
 		return error{EFAULT, what + ": not a user-space (lower-half) address, which is "
 					    "all the guest page tables map"};
-	if (!st.tables->in_range(addr))
-		return error{EFAULT, what + ": at or above 2^" +
-					 std::to_string(st.info.guest_phys_bits) +
-					 ", the guest-physical address width of this CPU, so the "
-					 "mirror VM cannot map it"};
 	if (st.tables->is_mapped(addr)) {
 		// Another thread's vCPU may have mapped it since the fault: one
 		// more try, unless this very address faulted just before.
@@ -560,6 +619,8 @@ result<step_result> guest_context::handle_exit(int run_errno, const run_options&
 	}
 	case detail::exit_action::fail: break;
 	}
+	if (run_errno == 0 && run.exit_reason == PV_EXIT_STAGE2_FAULT)
+		d.message += stage2_host_text(run.stage2.guest_phys);
 	return error{d.err, d.message};
 }
 
@@ -608,7 +669,32 @@ result<guest_info> guest_vm_info()
 	auto s = ensure_vm_locked(st);
 	if (!s)
 		return s.err();
-	return st.info;
+	guest_info info = st.info;
+	if (st.windows)
+		info.windows = static_cast<unsigned>(st.windows->windows().size());
+	return info;
+}
+
+std::optional<uint64_t> guest_phys_to_host_virt(uint64_t guest_phys)
+{
+	process_state& st = state();
+	std::lock_guard<std::mutex> g(st.lock);
+	if (!st.guest)
+		return std::nullopt;
+	if (!st.windows)
+		return guest_phys;
+	return st.windows->to_host_virt(guest_phys);
+}
+
+std::optional<uint64_t> host_virt_to_guest_phys(uint64_t host_virt)
+{
+	process_state& st = state();
+	std::lock_guard<std::mutex> g(st.lock);
+	if (!st.guest)
+		return std::nullopt;
+	if (!st.windows)
+		return host_virt;
+	return st.windows->find_guest_phys(host_virt);
 }
 
 status release_guest_vm()

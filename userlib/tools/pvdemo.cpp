@@ -247,10 +247,15 @@ int demo()
 	if (!ctx)
 		return fail(ctx.err(), "guest vCPU");
 	const pv_run& run = ctx.value()->run_page();
-	std::printf("guest: mirror VM (guest-physical = host-virtual), %s guest pages, vCPU %u of "
-		    "this thread\n",
-		    portvisor::page_sizes_string(info.value().leaf_size).c_str(),
-		    ctx.value()->cpu().id());
+	const portvisor::guest_info& gi = info.value();
+	const std::string layout =
+	    gi.windowed ? "windowed VM (" + std::to_string(gi.guest_phys_bits) +
+			      "-bit guest-physical addresses: memory in 1 GiB windows, " +
+			      std::to_string(gi.windows) + " of " + std::to_string(gi.max_windows) +
+			      " in use)"
+			: std::string("mirror VM (guest-physical = host-virtual)");
+	std::printf("guest: %s, %s guest pages, vCPU %u of this thread\n", layout.c_str(),
+		    portvisor::page_sizes_string(gi.leaf_size).c_str(), ctx.value()->cpu().id());
 	std::printf("running demo_guest() in guest ring 0 with run_in_guest; its host syscalls "
 		    "go through %s\n",
 		    a->via);

@@ -3,11 +3,13 @@
 // calls answer natively, and they ran in the kernel's exit handler: the
 // vCPU's stat_direct_syscalls counted them (a call handed to user space
 // and run there would not be counted). A 64-bit return value of the guest
-// function comes back whole.
+// function comes back whole. The VM is a mirror one where the CPU allows,
+// a windowed one elsewhere.
 #include <cstdint>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "portvisor/guest.hpp"
 #include "portvisor/guest_syscall.h"
 #include "vm_case.h"
 
@@ -67,6 +69,38 @@ int main()
 		  "stat_direct_syscalls grew by %llu for 3 guest syscalls: they did not all run "
 		  "in the exit handler",
 		  static_cast<unsigned long long>(direct));
+
+	// The VM run_in_guest chose: mirror where the CPU's guest-physical
+	// width allows, windowed elsewhere; either way the guest reached *r at
+	// a guest-physical address that leads back to it, below the CPU's width.
+	auto info = portvisor::guest_vm_info();
+	PVT_CHECK(info.ok(), "guest_vm_info: %s", info.err().message.c_str());
+	const portvisor::guest_info& gi = info.value();
+	PVT_CHECK(gi.windowed == !mirror_vms_possible(c.caps),
+		  "run_in_guest made a %s VM on a CPU with %u-bit guest-physical addresses",
+		  gi.windowed ? "windowed" : "mirror", c.caps.guest_phys_bits);
+	const auto r_addr = reinterpret_cast<uintptr_t>(r);
+	const auto r_gpa = portvisor::host_virt_to_guest_phys(r_addr);
+	PVT_CHECK(r_gpa.has_value(), "no guest-physical address for %#lx, which the guest wrote",
+		  static_cast<unsigned long>(r_addr));
+	PVT_CHECK(portvisor::guest_phys_to_host_virt(*r_gpa) == r_addr,
+		  "guest-physical %#llx of %#lx does not lead back to it",
+		  static_cast<unsigned long long>(*r_gpa), static_cast<unsigned long>(r_addr));
+	if (gi.windowed) {
+		PVT_CHECK(gi.windows >= 1 && gi.windows <= gi.max_windows &&
+			      gi.max_windows <= PV_MAX_MEMORY_SLOTS,
+			  "windowed VM: %u windows in use of %u", gi.windows, gi.max_windows);
+		PVT_CHECK(*r_gpa < (1ULL << c.caps.guest_phys_bits),
+			  "guest-physical %#llx is beyond the CPU's %u bits",
+			  static_cast<unsigned long long>(*r_gpa), c.caps.guest_phys_bits);
+		note("windowed VM: %u of %u 1 GiB windows in use; %#lx is guest-physical %#llx",
+		     gi.windows, gi.max_windows, static_cast<unsigned long>(r_addr),
+		     static_cast<unsigned long long>(*r_gpa));
+	} else {
+		PVT_CHECK(*r_gpa == r_addr, "mirror VM: guest-physical %#llx for %#lx",
+			  static_cast<unsigned long long>(*r_gpa),
+			  static_cast<unsigned long>(r_addr));
+	}
 
 	auto* pid = guest_object<long>();
 	*pid = getpid();

@@ -3,7 +3,9 @@
 // while a portvisor VM exists, KVM cannot create a VM, and the reverse, each
 // with EBUSY (portvisor also with one clear log line); once the holder's
 // VM is gone, the other one can. x86 only: the guest carries the Debian
-// kvm modules of its kernel in /lib/modules/kvm.
+// kvm modules of its kernel in /lib/modules/kvm. The portvisor VM is a
+// mirror VM where the CPU's guest-physical width allows one, a VM with
+// explicit slots elsewhere.
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -14,6 +16,7 @@
 
 #include "case.h"
 #include "uapi/portvisor.h"
+#include "vm_case.h"
 
 #if defined(__x86_64__)
 #include <linux/kvm.h>
@@ -37,10 +40,10 @@ int insmod(const std::string& path)
 
 void rmmod(const char* name) { syscall(SYS_delete_module, name, O_NONBLOCK); }
 
-int pv_create_mirror_vm(int dev)
+int pv_create_runnable_vm(int dev, const pv_capabilities& caps)
 {
-	pv_create_vm req{};
-	req.flags = PV_VM_MIRROR;
+	struct pv_create_vm req {};
+	req.flags = runnable_vm_flags(caps);
 	int fd = ioctl(dev, PV_CREATE_VM, &req);
 	return fd >= 0 ? fd : -errno;
 }
@@ -76,7 +79,7 @@ int main()
 	PVT_CHECK(kvm >= 0, "open /dev/kvm: %s", std::strerror(errno));
 
 	// portvisor first: KVM must be refused.
-	int vm = pv_create_mirror_vm(dev);
+	int vm = pv_create_runnable_vm(dev, caps);
 	PVT_CHECK(vm >= 0, "PV_CREATE_VM with KVM loaded but idle: %s", std::strerror(-vm));
 	int kvm_vm = ioctl(kvm, KVM_CREATE_VM, 0);
 	PVT_CHECK(kvm_vm < 0 && errno == EBUSY,
@@ -90,7 +93,7 @@ int main()
 	PVT_CHECK(kvm_vm >= 0, "KVM_CREATE_VM after the portvisor VM closed: %s",
 		  std::strerror(errno));
 	const int lines_before = count_occurrences(kernel_log(), "holds AMD-V");
-	vm = pv_create_mirror_vm(dev);
+	vm = pv_create_runnable_vm(dev, caps);
 	PVT_CHECK(vm == -EBUSY, "PV_CREATE_VM while a KVM VM exists: %d, want -EBUSY", vm);
 	const int lines_after = count_occurrences(kernel_log(), "holds AMD-V");
 	if (caps.backend == PV_BACKEND_SVM)
@@ -100,7 +103,7 @@ int main()
 	close(kvm_vm);
 
 	// And back again.
-	vm = pv_create_mirror_vm(dev);
+	vm = pv_create_runnable_vm(dev, caps);
 	PVT_CHECK(vm >= 0, "PV_CREATE_VM after the KVM VM closed: %s", std::strerror(-vm));
 	close(vm);
 	close(kvm);

@@ -4,7 +4,9 @@
 // closing many VMs with several vCPUs each, a child that ran a guest and
 // exits without closing anything, and a child killed by SIGKILL while it
 // holds a VM, a vCPU and the mapped run page. The module's allocation
-// counters are back to the value before the case each time.
+// counters are back to the value before the case each time. The VMs are
+// mirror VMs where the CPU's guest-physical width allows them, VMs with
+// explicit slots elsewhere (runnable_vm_flags()).
 #include <cerrno>
 #include <csignal>
 #include <cstdint>
@@ -52,10 +54,11 @@ portvisor::vcpu make_vcpu(const portvisor::vm& v, unsigned id)
 int main()
 {
 	vm_case c = begin_vm_case();
+	const unsigned flags = runnable_vm_flags(c.caps);
 
 	// vCPU closed before the VM, and the other way round.
 	for (bool vm_first : {false, true}) {
-		std::optional<portvisor::vm> v(make_vm(c, PV_VM_MIRROR));
+		std::optional<portvisor::vm> v(make_vm(c, flags));
 		std::optional<portvisor::vcpu> cpu(make_vcpu(*v, 0));
 		expect_above_baseline(c, "a VM with one vCPU");
 		if (vm_first) {
@@ -84,7 +87,7 @@ int main()
 		std::vector<portvisor::vm> vms;
 		std::vector<portvisor::vcpu> cpus;
 		for (int i = 0; i < 8; i++) {
-			vms.push_back(make_vm(c, i % 2 ? PV_VM_MIRROR : 0));
+			vms.push_back(make_vm(c, i % 2 ? flags : 0));
 			for (unsigned id = 0; id < 4; id++)
 				cpus.push_back(make_vcpu(vms.back(), id * 7));
 		}
@@ -114,7 +117,7 @@ int main()
 		auto dev = portvisor::device::open();
 		if (!dev)
 			_exit(2);
-		auto v = portvisor::vm::create(dev.value(), PV_VM_MIRROR);
+		auto v = portvisor::vm::create(dev.value(), flags);
 		if (!v)
 			_exit(3);
 		auto cpu = v.value().create_vcpu(3);

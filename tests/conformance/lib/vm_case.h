@@ -27,10 +27,18 @@ struct vm_case {
 };
 
 // Counts kernel problems, loads the module, opens /dev/portvisor, skip()s
-// unless the backend runs vCPUs and the CPU's guest-physical width allows
-// mirror VMs (47 bits; below, it checks that PV_CREATE_VM answers ERANGE),
-// and records the allocation counters.
+// unless the backend runs vCPUs, checks that PV_CREATE_VM answers ERANGE
+// for a mirror VM where the CPU's guest-physical width is below 47 bits
+// (run_in_guest uses a windowed VM there), and records the allocation
+// counters.
 vm_case begin_vm_case();
+// Whether this CPU can have mirror VMs: 47 guest-physical bits, the width of
+// x86-64 user space (Intel CPUs have 39 to 46; Bochs and QEMU default to 40).
+bool mirror_vms_possible(const pv_capabilities& caps);
+// PV_CREATE_VM flags for a VM that can exist (and run) on this CPU:
+// PV_VM_MIRROR where mirror VMs can, else 0, a VM with explicit slots
+// (PV_SET_MEMORY_REGION; it has no memory until then).
+unsigned runnable_vm_flags(const pv_capabilities& caps);
 pv_module_stats module_stats(const vm_case& c);
 // Waits up to `seconds` for alloc_objects and alloc_bytes to equal the
 // baseline; fail()s naming `when` and the difference otherwise.

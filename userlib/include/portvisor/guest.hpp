@@ -4,20 +4,28 @@
 // (portvisor/guest_syscall.h) run directly by the kernel's exit handler.
 //
 // How (x86_64; arm64 is not implemented yet and fails with ENOSYS):
-//  - One mirror VM per process (PV_VM_MIRROR: guest-physical == host-virtual;
-//    the kernel fills stage 2 from the process's page tables), created on
-//    first use; one vCPU per thread that calls run_in_guest, created on the
-//    thread's first call and closed when the thread exits; one 256 KiB guest
-//    stack per thread, with a PROT_NONE guard page below it.
-//  - Guest page tables that map guest-virtual == guest-physical ==
-//    host-virtual (portvisor/identity_map.hpp), 1 GiB pages when the CPU
-//    has them (pdpe1gb), 2 MiB otherwise, built lazily: the stack, the
-//    tables and the trampoline are mapped at first, every other region when
-//    the guest takes a #PF on it (the kernel exits with PV_EXIT_EXCEPTION).
-//    Every user-space address (below 2^47) can be mapped. The module makes
-//    mirror VMs only on CPUs whose guest-physical width (pv_capabilities.
-//    guest_phys_bits) is at least 47 bits; elsewhere PV_CREATE_VM, and so
-//    run_in_guest, fails with ERANGE (QEMU: -cpu ...,phys-bits=48).
+//  - One VM per process, created on first use; one vCPU per thread that
+//    calls run_in_guest, created on the thread's first call and closed when
+//    the thread exits; one 256 KiB guest stack per thread, with a PROT_NONE
+//    guard page below it. The kernel fills stage 2 from the process's page
+//    tables either way. The VM is
+//      - a mirror VM (PV_VM_MIRROR: guest-physical == host-virtual) when the
+//        CPU's guest-physical width (pv_capabilities.guest_phys_bits) is at
+//        least 47 bits, the width of user space (AMD: 48);
+//      - a windowed VM below that (Intel: MAXPHYADDR 39 to 46), where the
+//        module makes no mirror VM (ERANGE): explicit memory slots, each a
+//        1 GiB-aligned window of host-virtual memory at a compact
+//        guest-physical address, given as the page tables need them
+//        (portvisor/window_table.hpp). At most PV_MAX_MEMORY_SLOTS (32)
+//        windows: a guest that touches memory in more 1 GiB areas than that
+//        fails with ENOSPC.
+//  - Guest page tables that map guest-virtual == host-virtual
+//    (portvisor/identity_map.hpp), to the guest-physical address of the
+//    same memory, 1 GiB pages when the CPU has them (pdpe1gb), 2 MiB
+//    otherwise, built lazily: the stack, the tables and the trampoline are
+//    mapped at first, every other region when the guest takes a #PF on it
+//    (the kernel exits with PV_EXIT_EXCEPTION). Every user-space address
+//    (below 2^47) can be mapped.
 //  - The guest: 64-bit ring 0, flat segments, FS/GS bases of the calling
 //    thread (so TLS and the %fs:0x28 stack canary work), interrupts off,
 //    SSE on (and XSAVE when the host has it); a trampoline calls fn(arg) and
@@ -34,6 +42,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 
 #include "portvisor/vm.hpp"
 
@@ -66,10 +75,11 @@ struct run_options {
 //  - RUN interrupted by a signal (EINTR): the handler has run; RUN again.
 //  - #PF on a region not mapped yet: map it, RUN again.
 // Errors (result::err): EFAULT for a stage-2 fault and for a #PF the tables
-// cannot fix (a mapped region, a kernel address); EIO for any other exit
-// (hlt, shutdown, another exception, failed entry, internal error, unknown
-// hypercall); the errno of a failing ioctl (ERANGE: the CPU's
-// guest-physical width is below 47 bits; EIO from PV_RUN: the vCPU died);
+// cannot fix (a mapped region, a kernel address); ENOSPC when a windowed
+// VM has no memory window left for an address the guest touches; EIO for
+// any other exit (hlt, shutdown, another exception, failed entry, internal
+// error, unknown hypercall); the errno of a failing ioctl (EIO from PV_RUN:
+// the vCPU died);
 // EBUSY when the thread is already in run_in_guest (from a signal or
 // user_only handler); ENOSYS on architectures without guest support;
 // EOPNOTSUPP when the backend does not run vCPUs (no PV_FEAT_RUN). The
@@ -144,9 +154,12 @@ struct guest_info {
 	unsigned int guest_phys_bits = 0;  // MAXPHYADDR
 	uint64_t leaf_size = 0;            // guest page size: 2 MiB or 1 GiB
 	uint64_t address_limit = 0;        // addresses the guest can reach are below this
+	bool windowed = false;             // not a mirror VM: memory in 1 GiB windows
+	unsigned int windows = 0;          // windowed: windows in use when asked
+	unsigned int max_windows = 0;      // windowed: how many it can have
 };
 
-// The process's mirror VM (created on first use), e.g. to set its
+// The process's VM (created on first use), e.g. to set its
 // allow-list, which the module takes only before the VM's first vCPU
 // (EBUSY after): call it before the first run_in_guest, or after
 // release_guest_vm(). Valid until release_guest_vm().
@@ -159,9 +172,17 @@ struct guest_info {
 // what it inherited (pthread_atfork) and creates its own.
 [[nodiscard]] status release_guest_vm();
 // Zeroed memory for data the guest code reads or writes (any memory of the
-// process is reachable in a mirror VM; this creates the VM first, so it
-// fails as run_in_guest would); free_guest_memory() returns it.
+// process is reachable, in a windowed VM while windows last; this creates
+// the VM first, so it fails as run_in_guest would); free_guest_memory()
+// returns it.
 [[nodiscard]] result<void*> alloc_guest_memory(size_t bytes);
 void free_guest_memory(void* p, size_t bytes);
+// The process's VM's view of memory, e.g. for a stage-2 fault's guest_phys:
+// a mirror VM uses host-virtual addresses as guest-physical ones; a
+// windowed VM the guest-physical address of the window. nullopt when there
+// is no VM, or (windowed) no window holds the address yet; neither call
+// creates a VM or a window.
+[[nodiscard]] std::optional<uint64_t> guest_phys_to_host_virt(uint64_t guest_phys);
+[[nodiscard]] std::optional<uint64_t> host_virt_to_guest_phys(uint64_t host_virt);
 
 }  // namespace portvisor

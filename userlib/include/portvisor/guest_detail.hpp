@@ -24,8 +24,9 @@ inline constexpr uint64_t guest_efer = 0xd00ULL;
 inline constexpr uint64_t guest_pat = 0x0007040600070406ULL;
 inline constexpr uint64_t guest_rflags = 0x2ULL;  // interrupts off
 // Segment attributes (AMD VMCB layout, as struct pv_segment).
-inline constexpr uint16_t attrib_code64 = 0x29b;  // code RX accessed, S, P, L
-inline constexpr uint16_t attrib_data = 0x093;    // data RW accessed, S, P
+// G: the limits are 0xffffffff (VMX entry checks G against the limit).
+inline constexpr uint16_t attrib_code64 = 0xa9b;  // code RX accessed, S, P, L, G
+inline constexpr uint16_t attrib_data = 0xc93;    // data RW accessed, S, P, D/B, G
 inline constexpr uint16_t attrib_tss64 = 0x08b;   // busy 64-bit TSS, P
 inline constexpr uint16_t attrib_ldt = 0x082;     // LDT, P
 inline constexpr uint16_t selector_code = 0x08;

@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: MIT
 // The guest page tables of run_in_guest: x86-64 4-level paging (AMD64 APM
-// Vol. 2 5.3, Intel SDM Vol. 3A 4.5) that maps guest-virtual ==
-// guest-physical, built lazily in process memory, one 2 MiB or 1 GiB region
-// at a time. In a mirror VM guest-physical == host-virtual, so a table
-// entry holds the host-virtual address of the next table: the pointer to
-// it is its guest-physical address.
+// Vol. 2 5.3, Intel SDM Vol. 3A 4.5) that map guest-virtual == host-virtual,
+// built lazily in process memory, one 2 MiB or 1 GiB region at a time.
+//
+// Where a leaf or a table entry points (and CR3) is a guest-physical
+// address, which a translation hook gives for a host-virtual one: the
+// identity in a mirror VM (guest-physical == host-virtual), the 1 GiB
+// windows of portvisor/window_table.hpp in a windowed VM (CPUs whose
+// guest-physical width cannot hold user-space addresses). The reverse hook
+// lets this code walk its own tables, which it reaches through
+// host-virtual pointers.
 //
 // Pure: pages come from an allocator hook, nothing else of the OS is used,
 // so the host unit tests walk the tables through plain pointers. Not
@@ -23,10 +28,20 @@ namespace portvisor {
 
 class identity_map {
 public:
-	// Returns a zeroed, 4 KiB-aligned page below limit(), whose address is
-	// also its guest-physical address, or nullptr when there is no memory.
-	// Pages are never given back: the owner frees them with the map.
+	// Returns a zeroed, 4 KiB-aligned page, or nullptr when there is no
+	// memory. Pages are never given back: the owner frees them with the map.
 	using page_allocator = std::function<void*()>;
+	// Host-virtual -> guest-physical, for a table page or the base of a leaf
+	// region: nullopt when the address has none (the hook's owner says why:
+	// window_table::last_error()). Called before the entry that needs the
+	// address is written, so a windowed VM can give it memory first.
+	using to_phys_fn = std::function<std::optional<uint64_t>(uint64_t host_virt)>;
+	// Guest-physical -> host-virtual, for the tables written here (walks).
+	using to_virt_fn = std::function<std::optional<uint64_t>(uint64_t guest_phys)>;
+	struct translation {
+		to_phys_fn to_phys;  // empty: the identity (mirror VM)
+		to_virt_fn to_virt;  // empty: the identity
+	};
 
 	static constexpr uint64_t size_4k = 1ULL << 12;
 	static constexpr uint64_t size_2m = 1ULL << 21;
@@ -53,20 +68,28 @@ public:
 		already_mapped,  // it was mapped before this call
 		out_of_range,    // not below limit() (or not canonical lower half)
 		no_memory,       // the allocator returned nullptr (or a page that is not
-				 // 4 KiB aligned and below limit()); nothing was mapped
-				 // (an empty table may stay linked)
+				 // 4 KiB aligned, or whose guest-physical address is not
+				 // below limit()); nothing was mapped (an empty table may
+				 // stay linked)
+		no_translation,  // to_phys had no guest-physical address for a new table
+				 // page or the region (or gave a misaligned one); nothing
+				 // was mapped (an empty table may stay linked)
 	};
 
 	// leaf_size: size_2m, or size_1g (CPUID 80000001H:EDX.Page1GB).
-	// limit: the first address not mapped, a power of two at most
-	// lower_half_end (2^MAXPHYADDR when that is smaller: a guest-physical
-	// address at or above it is a reserved bit in an entry).
-	identity_map(page_allocator alloc, uint64_t leaf_size, uint64_t limit = lower_half_end);
+	// limit: the first guest-virtual address not mapped and the first
+	// guest-physical address not used, a power of two at most
+	// lower_half_end. run_in_guest maps all of user space (lower_half_end);
+	// a smaller one, e.g. 2^MAXPHYADDR with the identity translation, keeps
+	// guest-physical addresses out of an entry's reserved bits.
+	// tr: the translation hooks; the default is the identity (mirror VM).
+	identity_map(page_allocator alloc, uint64_t leaf_size, uint64_t limit = lower_half_end,
+		     translation tr = {});
 	identity_map(const identity_map&) = delete;
 	identity_map& operator=(const identity_map&) = delete;
 
-	// The PML4's address (for CR3), allocating it on first use; 0 when
-	// there is no memory.
+	// The PML4's guest-physical address (for CR3), allocating it on first
+	// use; 0 when there is no memory or no translation for it.
 	[[nodiscard]] uint64_t root();
 	// Maps the leaf-size region containing addr.
 	map_status map(uint64_t addr);
@@ -75,8 +98,8 @@ public:
 	// `mapped`, or `already_mapped` when all of them were.
 	map_status map_range(uint64_t first, uint64_t last);
 	[[nodiscard]] bool is_mapped(uint64_t addr) const { return translate(addr).has_value(); }
-	// Walks the tables as the MMU does: the guest-physical address addr
-	// translates to, or nullopt.
+	// Walks the tables as the MMU does: the guest-physical address the
+	// guest-virtual addr translates to, or nullopt.
 	[[nodiscard]] std::optional<uint64_t> translate(uint64_t addr) const;
 	// The region (leaf) containing addr.
 	[[nodiscard]] uint64_t region_base(uint64_t addr) const { return addr & ~(leaf_size_ - 1); }
@@ -84,23 +107,33 @@ public:
 
 	[[nodiscard]] uint64_t leaf_size() const { return leaf_size_; }
 	[[nodiscard]] uint64_t limit() const { return limit_; }
-	// Table pages allocated (root included) and leaves mapped.
+	// Table pages in use (root included; not a spare page that is waiting
+	// for a translation) and leaves mapped.
 	[[nodiscard]] size_t table_pages() const { return table_pages_; }
 	[[nodiscard]] size_t leaves() const { return leaves_; }
 
 private:
-	static uint64_t* table_of(uint64_t entry)
-	{
-		return reinterpret_cast<uint64_t*>(static_cast<uintptr_t>(entry & pte_addr_mask));
-	}
+	struct new_page {
+		uint64_t* table = nullptr;  // nullptr: `failure` says why
+		uint64_t phys = 0;
+		map_status failure = map_status::no_memory;
+	};
+	// The table an entry points at, through to_virt; nullptr if none.
+	uint64_t* table_of(uint64_t entry) const;
+	std::optional<uint64_t> to_phys(uint64_t host_virt) const;
 	static uint64_t load(const uint64_t* e) { return __atomic_load_n(e, __ATOMIC_ACQUIRE); }
 	static void store(uint64_t* e, uint64_t v) { __atomic_store_n(e, v, __ATOMIC_RELEASE); }
-	uint64_t* new_table();
+	new_page new_table();
 
 	page_allocator alloc_;
 	uint64_t leaf_size_;
 	uint64_t limit_;
+	translation tr_;
 	uint64_t* root_ = nullptr;
+	uint64_t root_phys_ = 0;
+	// A page the allocator gave but to_phys had no address for: used for
+	// the next table instead of asking for another one.
+	uint64_t* spare_ = nullptr;
 	size_t table_pages_ = 0;
 	size_t leaves_ = 0;
 };

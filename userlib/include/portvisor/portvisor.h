@@ -58,8 +58,10 @@ const char *pv_exit_reason_name(unsigned int reason);
  * pv_syscall_exit_why; "unknown" otherwise. */
 const char *pv_syscall_why_name(unsigned int why);
 
-/* Runs fn(arg) in guest ring 0 on this thread's vCPU of the process's
- * mirror VM (created on first use) and stores its return value in *result.
+/* Runs fn(arg) in guest ring 0 on this thread's vCPU of the process's VM
+ * (created on first use: a mirror VM, or a windowed one on CPUs with fewer
+ * than 47 guest-physical address bits) and stores its return value in
+ * *result.
  * 0 or -errno; pv_last_error() then says what failed. See
  * portvisor/guest.hpp for what the guest may do; syscalls from the guest use
  * portvisor/guest_syscall.h. Syscalls the kernel hands to user space run
