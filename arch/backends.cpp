@@ -54,12 +54,16 @@ backend_selection select_backend() { return compiled_backends::select(); }
 
 const vm_ops* vm_ops_for(backend_kind kind)
 {
+#ifdef PV_CONFIG_BACKEND_VMX
+	if (kind == backend_kind::vmx)
+		return &vmx::ops;
+#endif
 #ifdef PV_CONFIG_BACKEND_SVM
 	if (kind == backend_kind::svm)
 		return &svm::ops;
 #endif
 	(void)kind;
-	return nullptr;  // VMX and arm64 VHE run no vCPU yet
+	return nullptr;  // arm64 VHE runs no vCPU yet
 }
 
 }  // namespace pv::core

@@ -89,3 +89,65 @@ void pv_platform_kick_cpu(unsigned int cpu)
 		smp_call_function_single(cpu, pv_kick_fn, NULL, 1);
 	put_cpu();
 }
+
+/* --- preemption hooks (platform.h) ----------------------------------------- */
+struct pv_preempt_hook {
+	struct preempt_notifier notifier;
+	void (*sched_out)(void *ctx, unsigned int cpu);
+	void *ctx;
+};
+
+static void pv_hook_sched_in(struct preempt_notifier *pn, int cpu)
+{
+}
+
+static void pv_hook_sched_out(struct preempt_notifier *pn, struct task_struct *next)
+{
+	struct pv_preempt_hook *hook = container_of(pn, struct pv_preempt_hook, notifier);
+
+	hook->sched_out(hook->ctx, raw_smp_processor_id());
+}
+
+static struct preempt_ops pv_preempt_ops = {
+	.sched_in = pv_hook_sched_in,
+	.sched_out = pv_hook_sched_out,
+};
+
+struct pv_preempt_hook *pv_platform_preempt_hook_create(void (*sched_out)(void *ctx,
+									  unsigned int cpu),
+							void *ctx)
+{
+	struct pv_preempt_hook *hook = pv_platform_alloc(sizeof(*hook));
+
+	if (!hook)
+		return NULL;
+	preempt_notifier_init(&hook->notifier, &pv_preempt_ops);
+	hook->sched_out = sched_out;
+	hook->ctx = ctx;
+	/* The scheduler calls notifiers only while one is counted (a static
+	 * key): one count per hook, as KVM takes one per VM. */
+	preempt_notifier_inc();
+	return hook;
+}
+
+void pv_platform_preempt_hook_destroy(struct pv_preempt_hook *hook)
+{
+	if (!hook)
+		return;
+	preempt_notifier_dec();
+	pv_platform_free(hook, sizeof(*hook));
+}
+
+void pv_platform_preempt_hook_arm(struct pv_preempt_hook *hook)
+{
+	preempt_disable();
+	preempt_notifier_register(&hook->notifier);
+	preempt_enable();
+}
+
+void pv_platform_preempt_hook_disarm(struct pv_preempt_hook *hook)
+{
+	preempt_disable();
+	preempt_notifier_unregister(&hook->notifier);
+	preempt_enable();
+}

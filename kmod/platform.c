@@ -190,6 +190,16 @@ int pv_platform_on_each_cpu(int (*fn)(void *arg, unsigned int cpu), void *arg)
 	return ret;
 }
 
+int pv_platform_call_on_this_cpu(int (*fn)(void *arg, unsigned int cpu), void *arg)
+{
+	int ret;
+
+	preempt_disable();
+	ret = fn(arg, smp_processor_id());
+	preempt_enable();
+	return ret;
+}
+
 #ifdef CONFIG_X86_64
 int pv_platform_rdmsr_safe(uint32_t msr, uint64_t *value)
 {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "portvisor/core/backend.h"
+#include "portvisor/core/vm/vm_ops.h"
 #include "x86_64-vmx/vmx_probe.h"
 
 namespace pv::vmx {
@@ -13,5 +14,8 @@ struct backend {
 	[[nodiscard]] static core::probe_result probe_this_cpu() { return decide(read_this_cpu()); }
 };
 static_assert(core::backend<backend>);
+
+// The vCPU operations (vmx_run.cpp): module only.
+extern const core::vm_ops ops;
 
 }  // namespace pv::vmx

@@ -33,7 +33,18 @@ cpu_snapshot read_this_cpu()
 					    &s.pinbased) == 0 &&
 		     pv_platform_rdmsr_safe(true_ctls ? msr::ia32_vmx_true_procbased_ctls
 						      : msr::ia32_vmx_procbased_ctls,
-					    &s.procbased) == 0;
+					    &s.procbased) == 0 &&
+		     pv_platform_rdmsr_safe(true_ctls ? msr::ia32_vmx_true_exit_ctls
+						      : msr::ia32_vmx_exit_ctls,
+					    &s.exit_ctls) == 0 &&
+		     pv_platform_rdmsr_safe(true_ctls ? msr::ia32_vmx_true_entry_ctls
+						      : msr::ia32_vmx_entry_ctls,
+					    &s.entry_ctls) == 0 &&
+		     pv_platform_rdmsr_safe(msr::ia32_vmx_misc, &s.misc) == 0 &&
+		     pv_platform_rdmsr_safe(msr::ia32_vmx_cr0_fixed0, &s.cr0_fixed0) == 0 &&
+		     pv_platform_rdmsr_safe(msr::ia32_vmx_cr0_fixed1, &s.cr0_fixed1) == 0 &&
+		     pv_platform_rdmsr_safe(msr::ia32_vmx_cr4_fixed0, &s.cr4_fixed0) == 0 &&
+		     pv_platform_rdmsr_safe(msr::ia32_vmx_cr4_fixed1, &s.cr4_fixed1) == 0;
 	}
 	// Secondary controls and EPT/VPID capabilities exist only when the
 	// corresponding controls can be set (SDM Vol. 3D, A.3.3 and A.10).

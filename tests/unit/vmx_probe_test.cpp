@@ -7,6 +7,7 @@
 
 #include "probe_expect.h"
 #include "uapi/portvisor.h"
+#include "vmx_cpus.h"
 
 namespace {
 
@@ -15,95 +16,9 @@ using pv::core::capabilities;
 using pv::core::probe_status;
 using pv::vmx::cpu_snapshot;
 using pv::vmx::decide;
-
-constexpr uint64_t lock_and_vmx_outside_smx = 0x5;  // IA32_FEATURE_CONTROL bits 0 and 2
-
-// Bochs 2.7, `cpu: model=corei7_skylake_x` (the conformance VMX target).
-// Computed from Bochs' cpu/vmx.h (VMX_MSR_* macros) and cpu/vmcs.cc
-// (init_vmx_capabilities) with the VMX extension mask of
-// cpu/cpudb/intel/corei7_skylake-x.cc:
-//  - IA32_VMX_BASIC: revision 0x2B (BX_VMX_VMCS_REVISION_ID), VMCS area 4 KiB,
-//    WB (bits 53:50 = 6), INS/OUTS info (54), TRUE controls (55); bit 48
-//    clear (long mode).
-//  - TRUE_PINBASED: default1 0x16; allowed1 adds external-interrupt and NMI
-//    exiting, virtual NMIs, the preemption timer.
-//  - TRUE_PROCBASED: default1 0x04006172; allowed1 everything but bits 0,
-//    17, 18 and 27 (no monitor trap flag). Bits 10 and 29 (MWAIT/MONITOR
-//    exiting) need a build with --enable-monitor-mwait; decide() ignores them.
-//  - PROCBASED2 allowed1: 0-14, 16-18, 20, 25 (APIC virtualization, EPT,
-//    descriptor tables, RDTSCP, x2APIC, VPID, WBINVD, unrestricted guest,
-//    APIC registers, virtual interrupts, PAUSE loop, RDRAND, INVPCID, VM
-//    functions, VMCS shadowing, RDSEED, PML, #VE, XSAVES, TSC scaling).
-//  - EPT_VPID_CAP: 0x06114141 (execute-only, 4-level walk, UC, WB, 2M pages,
-//    INVEPT single/all context) | 1G pages (17) | EPT A/D (21), and
-//    0xf01 << 32 (INVVPID: instruction, individual address, single and all
-//    context, single context keeping globals).
-// Bochs resets IA32_FEATURE_CONTROL to 0; the guest kernel's
-// init_ia32_feat_ctl() locks it with VMX outside SMX before the module loads.
-// CPUID.80000008H reports BX_PHY_ADDRESS_WIDTH, 40 bits.
-cpu_snapshot bochs_skylake_x()
-{
-	cpu_snapshot s;
-	s.cpuid_vmx = true;
-	s.msrs_readable = true;
-	s.feature_control = lock_and_vmx_outside_smx;
-	s.basic = 0x00D81000'0000002BULL;
-	s.pinbased = 0x0000007F'00000016ULL;
-	s.procbased = 0xF7F9FFFE'04006172ULL;
-	s.procbased2 = 0x02177FFF'00000000ULL;
-	s.ept_vpid_cap = 0x00000F01'06334141ULL;
-	s.phys_addr_bits = 40;
-	s.host_paging_levels = 4;
-	return s;
-}
-
-// A recent Xeon with 5-level paging. The allowed-1 settings are those of
-// QEMU's GraniteRapids CPU model (target/i386/cpu.c, qemu-devel "[PATCH v2
-// 6/6] target/i386: Add new CPU model GraniteRapids", 2023-07-06), which
-// models the VMX capabilities of that Xeon: posted interrupts and the
-// preemption timer; every primary control but 0, 17, 18; secondary controls
-// 0-9, 11-14, 16, 17, 20 (no PAUSE-loop exiting); EPT execute-only, 4- and
-// 5-level walks, WB, 2M and 1G pages, INVEPT (single, all), A/D, INVVPID
-// (individual address, single, all, single keeping globals). The allowed-0
-// halves are the SDM's default1 bits (Vol. 3D, A.3), IA32_VMX_BASIC is
-// revision 4 (Bochs' sapphire_rapids.cc) with a 1 KiB WB VMCS, dual-monitor
-// SMM, INS/OUTS info and TRUE controls, and MAXPHYADDR is 46 bits, as Ice
-// Lake and Sapphire Rapids Xeons report it.
-cpu_snapshot xeon_granite_rapids()
-{
-	cpu_snapshot s;
-	s.cpuid_vmx = true;
-	s.msrs_readable = true;
-	s.feature_control = lock_and_vmx_outside_smx;
-	s.basic = 0x00DA0400'00000004ULL;
-	s.pinbased = 0x000000FF'00000016ULL;
-	s.procbased = 0xFFF9FFFE'04006172ULL;
-	s.procbased2 = 0x00137BFF'00000000ULL;
-	s.ept_vpid_cap = 0x00000F01'063340C1ULL;
-	s.phys_addr_bits = 46;
-	s.host_paging_levels = 5;
-	return s;
-}
-
-// The least portvisor accepts, built from the SDM (Vol. 3D, Appendix A):
-// no TRUE controls, no preemption timer, secondary controls with EPT only
-// (no VPID, no unrestricted guest), EPT with a 4-level walk, WB and INVEPT
-// all-context, but no 2M/1G pages and no A/D flags.
-cpu_snapshot minimal()
-{
-	cpu_snapshot s;
-	s.cpuid_vmx = true;
-	s.msrs_readable = true;
-	s.feature_control = lock_and_vmx_outside_smx;
-	s.basic = 0x00180800'00000001ULL;
-	s.pinbased = 0x0000003F'00000016ULL;
-	s.procbased = 0x9701E1F2'0401E172ULL;
-	s.procbased2 = 0x00000002'00000000ULL;
-	s.ept_vpid_cap = 0x00000000'04104040ULL;
-	s.phys_addr_bits = 36;
-	s.host_paging_levels = 4;
-	return s;
-}
+using pvtest::bochs_skylake_x;
+using pvtest::minimal;
+using pvtest::xeon_granite_rapids;
 
 TEST(vmx_decide, bochs_skylake_x)
 {

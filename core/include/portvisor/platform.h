@@ -81,6 +81,9 @@ int pv_platform_copy_from_user(void *dst, uint64_t user_src, size_t bytes);
 int pv_platform_copy_to_user(uint64_t user_dst, const void *src, size_t bytes);
 
 /* --- CPUs ----------------------------------------------------------------- */
+/* Runs fn(arg, cpu) on the calling CPU with preemption off (interrupts
+ * on) and returns its result. */
+int pv_platform_call_on_this_cpu(int (*fn)(void *arg, unsigned int cpu), void *arg);
 /* Number of CPUs that are online now. */
 unsigned int pv_platform_online_cpus(void);
 /*
@@ -94,7 +97,37 @@ int pv_platform_on_each_cpu(int (*fn)(void *arg, unsigned int cpu), void *arg);
 int pv_platform_rdmsr_safe(uint32_t msr, uint64_t *value);
 /* Host paging depth: 5 when the kernel runs with LA57, else 4. */
 unsigned int pv_platform_x86_paging_levels(void);
+/*
+ * Sets, then clears, CR4 bits on this CPU through the kernel's CR4 shadow
+ * (cr4_set_bits/cr4_clear_bits), so that the kernel and other hypervisors
+ * (kvm_intel reads CR4.VMXE from it) see them. Interrupts or preemption
+ * off. Returns the CR4 the shadow held before.
+ */
+uint64_t pv_platform_x86_cr4_update(uint64_t set, uint64_t clear);
+/* The host's IA32_SPEC_CTRL on this CPU now (the kernel's per-CPU copy:
+ * the task's SSBD included), or 0 when the CPU has no such MSR. */
+uint64_t pv_platform_x86_host_spec_ctrl(void);
+/* The L1D flush the kernel's L1TF mitigation asks for before a guest runs
+ * (IA32_FLUSH_CMD), when the CPU is affected. Interrupts off. */
+void pv_platform_x86_l1d_flush_before_guest(void);
+/* After VM exits (VMX): the exits left the TSS limit at 0x67 and the GDT
+ * limit at 0xffff; put them back before the CPU goes to another task or to
+ * user space (KVM's vmx_prepare_switch_to_host). Preemption off. */
+void pv_platform_x86_vmx_restore_host(void);
 #endif
+
+/* --- preemption hooks of a vCPU thread (KVM's preempt notifiers) --------- */
+struct pv_preempt_hook;
+/* sched_out(ctx, cpu) runs each time the armed thread is scheduled out, on
+ * the CPU it leaves, with interrupts off. NULL when there is no memory. */
+struct pv_preempt_hook *pv_platform_preempt_hook_create(void (*sched_out)(void *ctx,
+									  unsigned int cpu),
+							void *ctx);
+void pv_platform_preempt_hook_destroy(struct pv_preempt_hook *hook);
+/* Arms the hook for the calling thread until disarm (same thread).
+ * Preemptible context; returns with preemption as it was. */
+void pv_platform_preempt_hook_arm(struct pv_preempt_hook *hook);
+void pv_platform_preempt_hook_disarm(struct pv_preempt_hook *hook);
 
 /* --- the direct-syscall path: all in the context of the calling task ----- */
 

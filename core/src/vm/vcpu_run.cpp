@@ -2,15 +2,14 @@
 // PV_RUN: the arch-neutral run loop. Enters the guest through the backend
 // until an exit user space must see; hypercalls go through the
 // direct-syscall trap, stage-2 faults are filled from the process.
+#include "portvisor/core/ioctl.h"
 #include "portvisor/core/vm/vm_ops.h"
 #include "portvisor/core_api.h"
-#include "portvisor/core/ioctl.h"
 
 struct pv_core_vcpu : pv::core::vcpu {};
 
 namespace pv::core {
 namespace {
-
 
 static_assert(u32(trap::exit_reason::hypercall) == PV_EXIT_HYPERCALL);
 static_assert(u32(trap::exit_reason::syscall) == PV_EXIT_SYSCALL);
@@ -83,16 +82,10 @@ int handle_hypercall(vcpu& c)
 	return -PV_EINTR;
 }
 
-long run(vcpu& c)
+long run_loop(vcpu& c)
 {
 	vm& v = *c.owner;
 	pv_run& r = *c.run;
-	if (c.state == vcpu_state::dead)
-		return -PV_EIO;
-	if (c.state == vcpu_state::created)
-		return -PV_ENOEXEC;  // never configured: PV_SET_SREGS first
-	clear_exit(r);
-	r.stat_user_exits++;
 	for (;;) {
 		// Checks for pending work itself, with interrupts off; the slow
 		// path below decides between rescheduling and exiting.
@@ -141,6 +134,23 @@ long run(vcpu& c)
 		report_hw_exit(c, e, PV_EXIT_INTERNAL_ERROR, -PV_EOPNOTSUPP);
 		return 0;
 	}
+}
+
+long run(vcpu& c)
+{
+	const vm_ops& ops = *c.owner->ops;
+	if (c.state == vcpu_state::dead)
+		return -PV_EIO;
+	if (c.state == vcpu_state::created)
+		return -PV_ENOEXEC;  // never configured: PV_SET_SREGS first
+	clear_exit(*c.run);
+	c.run->stat_user_exits++;
+	if (ops.vcpu_load != nullptr)
+		ops.vcpu_load(c);
+	const long rc = run_loop(c);
+	if (ops.vcpu_put != nullptr)
+		ops.vcpu_put(c);
+	return rc;
 }
 
 }  // namespace

@@ -88,13 +88,15 @@ int main()
 		still_runs(x.name);
 	}
 
-	// AMD APM Vol. 2, Appendix C: IOIO 0x7b, DR7 write 0x37.
+	// AMD APM Vol. 2, Appendix C: IOIO 0x7b, DR7 write 0x37. Intel SDM
+	// Vol. 3D, Appendix C: I/O instruction 30, MOV DR 29.
+	const bool vmx = c.caps.backend == PV_BACKEND_VMX;
 	struct {
 		portvisor::guest_fn fn;
 		uint64_t hw_reason;
 		const char* name;
-	} const hardware[] = {{guest_port, 0x7b, "outb to port 0x80"},
-			      {guest_dr7, 0x37, "mov to dr7"}};
+	} const hardware[] = {{guest_port, vmx ? 30U : 0x7bU, "outb to port 0x80"},
+			      {guest_dr7, vmx ? 29U : 0x37U, "mov to dr7"}};
 	for (const auto& h : hardware) {
 		r = run_until_error(h.fn, nullptr, &err, h.name);
 		PVT_CHECK(r.exit_reason == PV_EXIT_INTERNAL_ERROR && r.hw.hw_reason == h.hw_reason,

@@ -35,6 +35,11 @@ struct vm_ops {
 
 	int (*vcpu_init)(vcpu& c);
 	void (*vcpu_destroy)(vcpu& c);
+	// Around one PV_RUN, in the vCPU's thread, preemptible (KVM's
+	// vcpu_load/vcpu_put): per-thread hardware state such as a VMCS that
+	// must follow the thread from CPU to CPU. Either may be null.
+	void (*vcpu_load)(vcpu& c);
+	void (*vcpu_put)(vcpu& c);
 	// Register ioctls (arch-specific structs). -PV_ENOTTY for others.
 	long (*vcpu_ioctl)(vcpu& c, unsigned int cmd, uint64_t arg);
 
