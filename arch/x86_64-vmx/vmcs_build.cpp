@@ -50,9 +50,11 @@ const char* make_config(const cpu_snapshot& cpu, vmx_config& cfg)
 	// Every event that belongs to the host exits: interrupts and NMIs
 	// (25.6.1), HLT, MOV DR, port I/O, RDPMC, MONITOR/MWAIT (25.6.2).
 	// The guest owns its CR3, TLB and TSC: no CR3/INVLPG/RDTSC exits.
-	control_request pin{b(pin_external_interrupt_exiting) | b(pin_nmi_exiting), 0,
-			    b(pin_preemption_timer) | b(pin_posted_interrupts) |
-				b(pin_virtual_nmis)};
+	// The preemption timer bounds how long the guest runs without an exit,
+	// whatever happens to the interrupts meant to end it (25.5.1).
+	control_request pin{b(pin_external_interrupt_exiting) | b(pin_nmi_exiting),
+			    b(pin_preemption_timer),
+			    b(pin_posted_interrupts) | b(pin_virtual_nmis)};
 	control_request proc{
 	    b(proc_hlt_exiting) | b(proc_mov_dr_exiting) | b(proc_unconditional_io_exiting) |
 		b(proc_rdpmc_exiting) | b(proc_activate_secondary),
@@ -107,8 +109,8 @@ const char* make_config(const cpu_snapshot& cpu, vmx_config& cfg)
 		return "VMX: VM entries cannot load a 64-bit guest's EFER and PAT (VM-entry "
 		       "controls)";
 	// Controls the CPU forces on that portvisor cannot honour.
-	if (cfg.pin & (b(pin_posted_interrupts) | b(pin_preemption_timer)))
-		return "VMX: the CPU forces posted interrupts or the preemption timer on";
+	if (cfg.pin & b(pin_posted_interrupts))
+		return "VMX: the CPU forces posted interrupts on";
 	if (cfg.proc &
 	    (b(proc_tpr_shadow) | b(proc_monitor_trap_flag) | b(proc_activate_tertiary) |
 	     b(proc_interrupt_window_exiting) | b(proc_nmi_window_exiting) | b(proc_io_bitmaps)))
@@ -154,6 +156,8 @@ void build_controls(const vmx_config& cfg, const vcpu_resources& res, vmcs_image
 	out.set(f::exit_msr_load_count, res.msr_list_count);
 	out.set(f::entry_interruption_info, 0);
 	out.set(f::tsc_offset, 0);
+	if (cfg.pin & b(pin_preemption_timer))  // reloaded at every entry: not saved on exit
+		out.set(f::preemption_timer_value, preemption_timer_ticks);
 	out.set(f::host_rip, res.host_rip);
 
 	// Guest state portvisor keeps fixed (27.3.1.5): active, nothing

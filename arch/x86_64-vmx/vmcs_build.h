@@ -36,6 +36,11 @@ struct vmx_config {
 // set, or one it cannot clear), for the load error.
 [[nodiscard]] const char* make_config(const cpu_snapshot& cpu, vmx_config& cfg);
 
+// The VMX preemption timer's start value at each entry: it counts down at
+// the TSC rate >> IA32_VMX_MISC[4:0] (25.5.1): 2^20 is about 2^25 TSC
+// ticks with the usual rate 5.
+inline constexpr u32 preemption_timer_ticks = 1U << 20;
+
 // EPTP of a table rooted at root_pa (25.6.11): WB, walk length, A/D.
 [[nodiscard]] u64 make_eptp(const vmx_config& cfg, u64 root_pa);
 

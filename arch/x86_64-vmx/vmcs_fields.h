@@ -102,6 +102,7 @@ enum : u32 {
 	guest_interruptibility = 0x4824,
 	guest_activity_state = 0x4826,
 	guest_sysenter_cs = 0x482A,
+	preemption_timer_value = 0x482E,
 	host_sysenter_cs = 0x4C00,
 
 	// Natural-width control (B.4.1), read-only (B.4.2), guest (B.4.3), host (B.4.4)

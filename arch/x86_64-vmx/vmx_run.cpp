@@ -1039,7 +1039,8 @@ exit_info run_once(core::vcpu& c, unsigned int cpu)
 		e.kind = exit_kind::halt;
 		return e;
 	case exit_reason::triple_fault: e.kind = exit_kind::shutdown; return e;
-	case exit_reason::init_signal:  // the host's; blocked in VMX root (26.2)
+	case exit_reason::preemption_timer:  // the guest ran its slice: host work first
+	case exit_reason::init_signal:       // the host's; blocked in VMX root (26.2)
 	case exit_reason::other_smi:
 	case exit_reason::io_smi: e.kind = exit_kind::host_event; return e;
 	case exit_reason::cr_access: {

@@ -368,9 +368,9 @@ INSTANTIATE_TEST_SUITE_P(
 	refusal{"tpr_shadow_forced_on",
 		with(pvtest::minimal(), [](auto& s) { s.procbased |= b(21) | b(32 + 21); }),
 		"forces a processor-based control"},
-	refusal{"preemption_timer_forced_on",
-		with(pvtest::bochs_skylake_x(), [](auto& s) { s.pinbased |= b(6); }),
-		"preemption timer"},
+	refusal{"posted_interrupts_forced_on",
+		with(pvtest::bochs_skylake_x(), [](auto& s) { s.pinbased |= b(7) | b(32 + 7); }),
+		"posted interrupts"},
 	refusal{"entry_to_smm_forced_on",
 		with(pvtest::bochs_skylake_x(), [](auto& s) { s.entry_ctls |= b(10); }), "SMM"}),
     [](const testing::TestParamInfo<refusal>& info) { return info.param.name; });
@@ -887,3 +887,23 @@ TEST(vmx_entry_check, empty_vmcs_fails_everywhere)
 }
 
 }  // namespace
+
+// The preemption timer bounds a guest that never exits on its own: used
+// whenever the CPU has it, with its start value in the VMCS; absent
+// otherwise (the minimal set has no timer).
+TEST(vmx_vmcs, preemption_timer_used_when_the_cpu_has_it)
+{
+	using namespace pv::vmx;
+	vmx_config cfg{};
+	ASSERT_EQ(make_config(pvtest::bochs_skylake_x(), cfg), nullptr);
+	EXPECT_NE(cfg.pin & (1U << cap::pin_preemption_timer), 0U);
+	vmcs_image img;
+	build_controls(cfg, vcpu_resources{}, img);
+	EXPECT_EQ(img.get(field::preemption_timer_value), preemption_timer_ticks);
+
+	ASSERT_EQ(make_config(pvtest::minimal(), cfg), nullptr);
+	EXPECT_EQ(cfg.pin & (1U << cap::pin_preemption_timer), 0U);
+	vmcs_image none;
+	build_controls(cfg, vcpu_resources{}, none);
+	EXPECT_FALSE(none.has(field::preemption_timer_value));
+}
