@@ -499,7 +499,11 @@ const violation_case control_cases[] = {
      [](vmcs_image& v) { clear_bits(v, f::exit_controls, b(cap::exit_save_debug_controls)); },
      f::exit_controls, "allowed-0", 1},
     {"save_preemption_timer_without_timer", bochs,
-     [](vmcs_image& v) { set_bits(v, f::exit_controls, b(cap::exit_save_preemption_timer)); },
+     [](vmcs_image& v) {
+	     set_bits(v, f::exit_controls, b(cap::exit_save_preemption_timer));
+	     v.set(f::pin_based_controls,
+		   v.get(f::pin_based_controls) & ~u64(b(cap::pin_preemption_timer)));
+     },
      f::exit_controls, "save VMX-preemption timer value", 1},
     {"exit_msr_load_misaligned", bochs,
      [](vmcs_image& v) { set_bits(v, f::exit_msr_load_addr, 8); }, f::exit_msr_load_addr,
