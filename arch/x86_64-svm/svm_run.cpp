@@ -2,12 +2,16 @@
 // The AMD-V backend's vCPUs: EFER.SVME and the host save area per CPU while
 // a VM exists, ASIDs, the VMCB of a 64-bit ring-0 guest, the world switch
 // and the decoding of its exits. Module only (inline asm, MSR writes).
+#include "portvisor/core/ioctl.h"
 #include "portvisor/core/module.h"
 #include "portvisor/core/stage2/table.h"
+#include "portvisor/core/vm/stage2_ops.h"
 #include "portvisor/core/vm/vm_ops.h"
+#include "portvisor/x86/cpuid.h"
+#include "portvisor/x86/msr_access.h"
+#include "portvisor/x86/rules.h"
 #include "x86_64-svm/svm_backend.h"
 #include "x86_64-svm/vmcb.h"
-#include "portvisor/core/ioctl.h"
 
 extern "C" void pv_svm_vmrun(uint64_t vmcb_pa, uint64_t* gprs, uint64_t host_save_pa);
 
@@ -19,23 +23,8 @@ using core::exit_kind;
 using core::ioc_dir;
 using core::ioc_nr;
 
-// --- raw register access (VMX root / host mode, ring 0) -------------------------
-void wrmsr(u32 msr, u64 v)
-{
-	asm volatile("wrmsr" ::"c"(msr), "a"(u32(v)), "d"(u32(v >> 32)) : "memory");
-}
-u64 rdmsr(u32 msr)
-{
-	u32 lo = 0, hi = 0;
-	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return (u64(hi) << 32) | lo;
-}
-void cpuid(u32 leaf, u32 sub, u32 out[4])
-{
-	asm volatile("cpuid"
-		     : "=a"(out[0]), "=b"(out[1]), "=c"(out[2]), "=d"(out[3])
-		     : "a"(leaf), "c"(sub));
-}
+using x86::rdmsr;
+using x86::wrmsr;
 
 template <class T> T get(const u8* vmcb, u32 off)
 {
@@ -252,36 +241,10 @@ void vm_destroy(core::vm& v)
 
 int map_page(core::vm& v, u64 gpa, u64 hpa, bool write, bool exec)
 {
-	auto& npt = arch(v).npt;
-	stage2::translation t{};
-	if (npt.translate(gpa, t)) {
-		// A read-only page becoming writable, or a new page after COW:
-		// the old entry goes first (flushed through the hook).
-		const stage2::op_result r = npt.unmap(gpa, 4096);
-		if (r.flush)
-			core::flush_vcpus(v);
-	}
-	stage2::perm p = stage2::perm::r;
-	if (write)
-		p = p | stage2::perm::w;
-	if (exec)
-		p = p | stage2::perm::x;
-	const stage2::op_result r =
-	    npt.map(gpa, hpa, 4096, stage2::page_size::size_4k, p, stage2::mem_type::normal_wb);
-	return stage2::to_errno(r.err);
+	return core::map_4k_page(v, arch(v).npt, gpa, hpa, write, exec);
 }
 
-bool unmap(core::vm& v, u64 gpa, u64 size)
-{
-	auto& npt = arch(v).npt;
-	const u64 limit = npt.ipa_limit();
-	if (gpa >= limit || size == 0)
-		return false;
-	if (size > limit - gpa)
-		size = limit - gpa;
-	const stage2::op_result r = npt.unmap(gpa, size);
-	return r.flush;
-}
+bool unmap(core::vm& v, u64 gpa, u64 size) { return core::unmap_range(arch(v).npt, gpa, size); }
 
 // --- vCPUs ------------------------------------------------------------------------------
 void set_segment(u8* vmcb, u32 off, const pv_segment& s)
@@ -361,16 +324,6 @@ constexpr u64 cr0_pe = 1ULL << 0, cr0_nw = 1ULL << 29, cr0_cd = 1ULL << 30, cr0_
 constexpr u64 rflags_allowed = 0x3f7fd7ULL & ~(1ULL << 17);
 constexpr u16 attr_l = 1U << 9, attr_db = 1U << 10, attr_dpl = 3U << 5;
 
-[[nodiscard]] bool valid_pat(u64 pat)
-{
-	for (unsigned i = 0; i < 8; i++) {
-		const u64 t = (pat >> (8 * i)) & 0xff;
-		if (t != 0 && t != 1 && t != 4 && t != 5 && t != 6 && t != 7)
-			return false;
-	}
-	return true;
-}
-
 [[nodiscard]] long check_sregs(const pv_sregs_x86_64& s)
 {
 	if ((s.efer & ~efer_allowed) != 0 || (s.efer & efer_long) != efer_long)
@@ -380,7 +333,7 @@ constexpr u16 attr_l = 1U << 9, attr_db = 1U << 10, attr_dpl = 3U << 5;
 		return -PV_EINVAL;
 	if ((s.cr4 & ~cr4_allowed) != 0 || (s.cr4 & cr4_pae) == 0)
 		return -PV_EINVAL;
-	if ((s.cr3 >> 52) != 0 || !valid_pat(s.pat))
+	if ((s.cr3 >> 52) != 0 || !x86::valid_pat(s.pat))
 		return -PV_EINVAL;
 	// 64-bit ring-0 code: CS.L, not CS.D, DPL 0.
 	if ((s.cs.attrib & attr_l) == 0 || (s.cs.attrib & attr_db) != 0 ||
@@ -490,7 +443,6 @@ long get_regs(svm_vcpu& a, uint64_t arg)
 	return pv_platform_copy_to_user(arg, &r, sizeof(r)) != 0 ? -PV_EFAULT : 0;
 }
 
-
 long vcpu_ioctl(core::vcpu& c, unsigned int cmd, uint64_t arg)
 {
 	svm_vcpu& a = arch(c);
@@ -521,13 +473,12 @@ void skip(svm_vcpu& a, u64 len)
 // CPUID answered in the kernel, as the host's, without AMD-V (no nesting).
 void emulate_cpuid(svm_vcpu& a)
 {
-	u32 r[4];
 	const u32 leaf = u32(get<u64>(a.vmcb, vmcb::rax));
-	cpuid(leaf, u32(a.gprs[1]), r);
-	if (leaf == 0x80000001U)
-		r[2] &= ~(1U << 2);  // ECX.SVM
-	put<u64>(a.vmcb, vmcb::rax, r[0]);
-	a.gprs[3] = r[1], a.gprs[1] = r[2], a.gprs[2] = r[3];
+	x86::cpuid_regs r = x86::cpuid(leaf, u32(a.gprs[1]));
+	if (leaf == x86::cpuid_leaf::ext_features)
+		r.ecx &= ~(1U << x86::cpuid_bit::ext_ecx_svm);
+	put<u64>(a.vmcb, vmcb::rax, r.eax);
+	a.gprs[3] = r.ebx, a.gprs[1] = r.ecx, a.gprs[2] = r.edx;
 	skip(a, len_cpuid);
 }
 

@@ -5,6 +5,7 @@
 // the CPU has it.
 #include "x86_64-vmx/vmcs_build.h"
 
+#include "portvisor/x86/rules.h"
 #include "x86_64-vmx/vmcs_fields.h"
 #include "x86_64-vmx/vmx_caps.h"
 
@@ -208,16 +209,6 @@ constexpr u64 cr0_pe = 1ULL << 0, cr0_ne = 1ULL << 5, cr0_nw = 1ULL << 29, cr0_c
 	      cr0_pg = 1ULL << 31;
 constexpr u64 cr4_pae = 1ULL << 5, cr4_mce = 1ULL << 6, cr4_vmxe = 1ULL << 13;
 
-[[nodiscard]] bool valid_pat(u64 pat)
-{
-	for (unsigned i = 0; i < 8; i++) {
-		const u64 t = (pat >> (8 * i)) & 0xff;
-		if (t != 0 && t != 1 && t != 4 && t != 5 && t != 6 && t != 7)
-			return false;
-	}
-	return true;
-}
-
 // The limit must be expressible with the G bit as given (27.3.1.2).
 [[nodiscard]] bool limit_matches_g(const pv_segment& s)
 {
@@ -228,8 +219,6 @@ constexpr u64 cr4_pae = 1ULL << 5, cr4_mce = 1ULL << 6, cr4_vmxe = 1ULL << 13;
 		return false;
 	return true;
 }
-
-[[nodiscard]] bool canonical(u64 a) { return u64(static_cast<long long>(a << 16) >> 16) == a; }
 
 [[nodiscard]] long check_segments(const pv_sregs_x86_64& s)
 {
@@ -263,17 +252,18 @@ constexpr u64 cr4_pae = 1ULL << 5, cr4_mce = 1ULL << 6, cr4_vmxe = 1ULL << 13;
 	    ((s.ss.attrib & attr_dpl) != 0 ||
 	     ((s.ss.attrib & 0xfU) != 3 && (s.ss.attrib & 0xfU) != 7)))
 		return -PV_EINVAL;
-	if ((s.ss.selector & 3) != 0 || !canonical(s.fs.base) || !canonical(s.gs.base))
+	if ((s.ss.selector & 3) != 0 || !x86::canonical(s.fs.base) || !x86::canonical(s.gs.base))
 		return -PV_EINVAL;
 	// TR: a present busy 64-bit TSS (type 11), TI 0, canonical base.
 	if ((s.tr.attrib & attr_p) == 0 || (s.tr.attrib & (attr_s | 0xfU)) != 0xbU ||
-	    (s.tr.selector & 4) != 0 || !canonical(s.tr.base))
+	    (s.tr.selector & 4) != 0 || !x86::canonical(s.tr.base))
 		return -PV_EINVAL;
 	// LDTR when present: an LDT descriptor (type 2, S 0), TI 0.
-	if ((s.ldt.attrib & attr_p) != 0 && ((s.ldt.attrib & (attr_s | 0xfU)) != 0x2U ||
-					     (s.ldt.selector & 4) != 0 || !canonical(s.ldt.base)))
+	if ((s.ldt.attrib & attr_p) != 0 &&
+	    ((s.ldt.attrib & (attr_s | 0xfU)) != 0x2U || (s.ldt.selector & 4) != 0 ||
+	     !x86::canonical(s.ldt.base)))
 		return -PV_EINVAL;
-	if (!canonical(s.gdt.base) || !canonical(s.idt.base) || s.gdt.limit > 0xffff ||
+	if (!x86::canonical(s.gdt.base) || !x86::canonical(s.idt.base) || s.gdt.limit > 0xffff ||
 	    s.idt.limit > 0xffff || s.gdt.reserved != 0 || s.idt.reserved != 0)
 		return -PV_EINVAL;
 	return 0;
@@ -298,7 +288,7 @@ long build_guest_sregs(const vmx_config& cfg, const pv_sregs_x86_64& s, vmcs_ima
 		return -PV_EINVAL;
 	if (cfg.phys_addr_bits < 64 && (s.cr3 >> cfg.phys_addr_bits) != 0)
 		return -PV_EINVAL;
-	if (!valid_pat(s.pat) || !canonical(s.kernel_gs_base))
+	if (!x86::valid_pat(s.pat) || !x86::canonical(s.kernel_gs_base))
 		return -PV_EINVAL;
 	for (u64 r : s.reserved)
 		if (r != 0)

@@ -23,6 +23,8 @@
 // entries), so no library, no exceptions, nothing static to construct.
 #include "x86_64-vmx/vmentry_check.h"
 
+#include "portvisor/x86/rules.h"
+
 #include "x86_64-vmx/vmcs_fields.h"
 #include "x86_64-vmx/vmx_caps.h"
 
@@ -78,21 +80,8 @@ enum : unsigned { act_active = 0, act_hlt = 1, act_shutdown = 2, act_wait_sipi =
 constexpr u64 pde_bs = b(14), pde_enabled_bp = b(12), pde_rtm = b(16);
 constexpr u64 pde_reserved = 0xff0ULL | b(13) | b(15) | ~((1ULL << 17) - 1);
 
-[[nodiscard]] constexpr bool canonical(u64 a, unsigned width)
-{
-	const unsigned shift = 64 - width;
-	return u64(static_cast<int64_t>(a << shift) >> shift) == a;
-}
-
-[[nodiscard]] constexpr bool valid_pat(u64 pat)
-{
-	for (unsigned i = 0; i < 8; i++) {
-		const u64 t = (pat >> (8 * i)) & 0xff;
-		if (t != 0 && t != 1 && t != 4 && t != 5 && t != 6 && t != 7)
-			return false;
-	}
-	return true;
-}
+using x86::canonical;
+using x86::valid_pat;
 
 // Whether an exception vector pushes an error code (SDM Vol. 3A 6.15):
 // #DF #TS #NP #SS #GP #PF #AC. #CP (21) is left out of both lists: with CET

@@ -12,8 +12,11 @@
 #include "portvisor/core/ioctl.h"
 #include "portvisor/core/module.h"
 #include "portvisor/core/stage2/table.h"
+#include "portvisor/core/vm/stage2_ops.h"
 #include "portvisor/core/vm/vm_ops.h"
+#include "portvisor/x86/cpuid.h"
 #include "portvisor/x86/msr.h"
+#include "portvisor/x86/msr_access.h"
 #include "x86_64-vmx/vmcs_build.h"
 #include "x86_64-vmx/vmcs_fields.h"
 #include "x86_64-vmx/vmentry_check.h"
@@ -40,22 +43,9 @@ constexpr u32 msr_fs_base = 0xC0000100, msr_gs_base = 0xC0000101, msr_kernel_gs_
 constexpr u64 cr4_vmxe = 1ULL << 13;
 
 // --- raw instructions (ring 0, VMX root) ------------------------------------------------
-void wrmsr(u32 msr, u64 v)
-{
-	asm volatile("wrmsr" ::"c"(msr), "a"(u32(v)), "d"(u32(v >> 32)) : "memory");
-}
-u64 rdmsr(u32 msr)
-{
-	u32 lo = 0, hi = 0;
-	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return (u64(hi) << 32) | lo;
-}
-void cpuid(u32 leaf, u32 sub, u32 out[4])
-{
-	asm volatile("cpuid"
-		     : "=a"(out[0]), "=b"(out[1]), "=c"(out[2]), "=d"(out[3])
-		     : "a"(leaf), "c"(sub));
-}
+using x86::rdmsr;
+using x86::wrmsr;
+
 u64 read_cr0()
 {
 	u64 v;
@@ -448,33 +438,10 @@ void vm_destroy(core::vm& v)
 
 int map_page(core::vm& v, u64 gpa, u64 hpa, bool write, bool exec)
 {
-	auto& ept = arch(v).ept;
-	stage2::translation t{};
-	if (ept.translate(gpa, t)) {
-		const stage2::op_result r = ept.unmap(gpa, 4096);
-		if (r.flush)
-			core::flush_vcpus(v);
-	}
-	stage2::perm p = stage2::perm::r;
-	if (write)
-		p = p | stage2::perm::w;
-	if (exec)
-		p = p | stage2::perm::x;
-	const stage2::op_result r =
-	    ept.map(gpa, hpa, 4096, stage2::page_size::size_4k, p, stage2::mem_type::normal_wb);
-	return stage2::to_errno(r.err);
+	return core::map_4k_page(v, arch(v).ept, gpa, hpa, write, exec);
 }
 
-bool unmap(core::vm& v, u64 gpa, u64 size)
-{
-	auto& ept = arch(v).ept;
-	const u64 limit = ept.ipa_limit();
-	if (gpa >= limit || size == 0)
-		return false;
-	if (size > limit - gpa)
-		size = limit - gpa;
-	return ept.unmap(gpa, size).flush;
-}
+bool unmap(core::vm& v, u64 gpa, u64 size) { return core::unmap_range(arch(v).ept, gpa, size); }
 
 // --- the VMCS on this CPU ------------------------------------------------------------------
 // Makes a's VMCS current here. Preemption or interrupts off.
@@ -824,12 +791,11 @@ void flush_guest_tlb(vmx_vcpu& a, const core::vm& v)
 // CPUID answered in the kernel, as the host's, without VMX (no nesting).
 void emulate_cpuid(vmx_vcpu& a)
 {
-	u32 r[4];
 	const u32 leaf = u32(a.gprs[0]);
-	cpuid(leaf, u32(a.gprs[1]), r);
-	if (leaf == 1)
-		r[2] &= ~(1U << 5);  // ECX.VMX
-	a.gprs[0] = r[0], a.gprs[3] = r[1], a.gprs[1] = r[2], a.gprs[2] = r[3];
+	x86::cpuid_regs r = x86::cpuid(leaf, u32(a.gprs[1]));
+	if (leaf == x86::cpuid_leaf::features)
+		r.ecx &= ~(1U << x86::cpuid_bit::leaf1_ecx_vmx);
+	a.gprs[0] = r.eax, a.gprs[3] = r.ebx, a.gprs[1] = r.ecx, a.gprs[2] = r.edx;
 }
 
 void skip_instruction(vmx_vcpu& a)
