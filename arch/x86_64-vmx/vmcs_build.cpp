@@ -90,22 +90,21 @@ const char* make_config(const cpu_snapshot& cpu, vmx_config& cfg)
 		return "VMX: no EPT (secondary processor-based controls)";
 	cfg.vpid = (cfg.proc2 & b(proc2_enable_vpid)) != 0;
 
-	// The exit restores the host's EFER and PAT; the interrupt that caused
-	// it stays pending in the local APIC and is taken when the host enables
-	// interrupts again (no "acknowledge interrupt on exit"); the guest's
-	// EFER, PAT and DR7/DEBUGCTL are saved and loaded (25.7.1, 25.8.1).
-	control_request exit{
-	    b(exit_host_address_space_size) | b(exit_save_pat) | b(exit_load_pat) |
-		b(exit_save_efer) | b(exit_load_efer) | b(exit_save_debug_controls),
-	    0,
-	    b(exit_load_perf_global_ctrl) | b(exit_save_preemption_timer) | b(exit_ack_interrupt)};
+	// The exit restores the host's EFER and PAT and acknowledges the
+	// interrupt that caused it, whose vector the backend hands to the host's
+	// IDT handler before anything else runs (as KVM); the guest's EFER, PAT
+	// and DR7/DEBUGCTL are saved and loaded (25.7.1, 25.8.1).
+	control_request exit{b(exit_host_address_space_size) | b(exit_save_pat) | b(exit_load_pat) |
+				 b(exit_save_efer) | b(exit_load_efer) |
+				 b(exit_save_debug_controls) | b(exit_ack_interrupt),
+			     0, b(exit_load_perf_global_ctrl) | b(exit_save_preemption_timer)};
 	control_request entry{
 	    b(entry_ia32e_mode_guest) | b(entry_load_pat) | b(entry_load_efer) |
 		b(entry_load_debug_controls),
 	    0, b(entry_to_smm) | b(entry_deactivate_dual_monitor) | b(entry_load_perf_global_ctrl)};
 	if (!adjust(cpu.exit_ctls, exit, cfg.exit))
 		return "VMX: VM exits cannot load the host's EFER and PAT into a 64-bit host "
-		       "(VM-exit controls)";
+		       "and acknowledge the interrupt (VM-exit controls)";
 	if (!adjust(cpu.entry_ctls, entry, cfg.entry))
 		return "VMX: VM entries cannot load a 64-bit guest's EFER and PAT (VM-entry "
 		       "controls)";

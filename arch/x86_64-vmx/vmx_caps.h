@@ -125,6 +125,10 @@ inline constexpr unsigned vpid_invvpid = 32;
 inline constexpr unsigned vpid_invvpid_single = 41;
 inline constexpr unsigned vpid_invvpid_all = 42;
 
+// CR4.FRED (SDM Vol. 3A 2.5, with the FRED specification): events are
+// delivered without the IDT.
+inline constexpr unsigned cr4_fred = 32;
+
 // VPIDs are 16 bits; 0 is the host's (25.6.12).
 inline constexpr u32 vpid_count = 0xFFFF;
 

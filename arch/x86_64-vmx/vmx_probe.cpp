@@ -26,6 +26,13 @@ probe_result decide(const cpu_snapshot& cpu)
 	if (!cpu.msrs_readable)
 		return probe_result::refuse(probe_status::insufficient,
 					    "VMX capability MSRs cannot be read");
+	// The exit acknowledges the interrupt and the backend calls the host's
+	// IDT handler for it; a FRED host (Linux 6.9+) enters through
+	// fred_entry_from_kvm instead, which this backend does not do.
+	if (cpu.host_fred)
+		return probe_result::refuse(probe_status::insufficient,
+					    "host runs with FRED (CR4.FRED=1): VM-exit interrupt "
+					    "dispatch through FRED is not implemented");
 	if (!bit(cpu.feature_control, msr::feature_control_lock))
 		return probe_result::refuse(
 		    probe_status::disabled,

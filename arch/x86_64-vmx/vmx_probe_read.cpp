@@ -19,6 +19,7 @@ cpu_snapshot read_this_cpu()
 	if (ext_max >= cpuid_leaf::ext_address_sizes)
 		s.phys_addr_bits = cpuid(cpuid_leaf::ext_address_sizes).eax & 0xff;
 	s.host_paging_levels = pv_platform_x86_paging_levels();
+	s.host_fred = bit(pv_platform_x86_cr4_update(0, 0), cap::cr4_fred);
 	if (!s.cpuid_vmx)
 		return s;
 

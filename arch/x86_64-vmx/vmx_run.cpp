@@ -26,6 +26,7 @@
 
 extern "C" int pv_vmx_vmrun(uint64_t* gprs, uint32_t launched, uint64_t* host_rsp);
 extern "C" void pv_vmx_vmexit();
+extern "C" void pv_vmx_dispatch_host_irq(unsigned long handler);
 
 namespace pv::vmx {
 namespace {
@@ -80,6 +81,27 @@ u64 idt_base()
 	asm volatile("sidt %0" : "=m"(d));
 	return d.base;
 }
+// The handler address in a 64-bit IDT gate (SDM Vol. 3A 6.14.1): offset
+// 15:0 in bytes 0-1, 31:16 in bytes 6-7, 63:32 in bytes 8-11.
+unsigned long idt_gate_handler(u64 idt, u32 vector)
+{
+	const auto* g = reinterpret_cast<const volatile u8*>(idt + u64(vector) * 16);
+	const auto word = [g](unsigned at) { return u64(g[at]) | u64(g[at + 1]) << 8; };
+	const u64 high = word(8) | word(10) << 16;
+	return static_cast<unsigned long>(word(0) | word(6) << 16 | high << 32);
+}
+
+// An external interrupt the exit acknowledged (28.2.2): its vector is no
+// longer pending in the local APIC, so the host's handler must run now, as
+// the CPU would have run it. VMX root, interrupts off; the handler's IRET
+// keeps them off.
+void dispatch_host_irq(u32 info)
+{
+	if (!(info & intr_info::valid))
+		return;  // not acknowledged (cannot happen with the control set)
+	pv_vmx_dispatch_host_irq(idt_gate_handler(idt_base(), intr_info::vector(info)));
+}
+
 u16 read_tr()
 {
 	u16 s;
@@ -971,7 +993,7 @@ exit_info run_once(core::vcpu& c, unsigned int cpu)
 		e.kind = exit_kind::other;
 		return e;
 	case exit_reason::external_interrupt:
-		// Not acknowledged: the host takes it when interrupts are on again.
+		dispatch_host_irq(u32(vmread(f::exit_interruption_info)));
 		e.kind = exit_kind::host_event;
 		return e;
 	case exit_reason::exception_or_nmi: {

@@ -19,6 +19,7 @@
 #include <linux/linkage.h>
 #include <asm/nospec-branch.h>
 #include <asm/unwind_hints.h>
+#include <asm/segment.h>
 
 #define HOST_RSP_FIELD 0x6C14
 
@@ -125,3 +126,26 @@ SYM_INNER_LABEL(pv_vmx_vmexit, SYM_L_GLOBAL)
 	pop  %rbp
 	RET
 SYM_FUNC_END(pv_vmx_vmrun)
+
+/*
+ *   void pv_vmx_dispatch_host_irq(unsigned long handler)
+ *
+ * Runs the host's IDT handler for an interrupt the VM exit acknowledged
+ * ("acknowledge interrupt on exit", SDM Vol. 3C 28.2.2): the handler is the
+ * gate's offset from the host IDT, called on a 16-byte aligned stack with
+ * the frame an interrupt from kernel mode pushes (SS, RSP, RFLAGS, CS; RIP
+ * by the CALL). Its IRET returns here with RFLAGS as pushed: IF clear.
+ * VMX root, interrupts off; as KVM's vmx_do_interrupt_nmi_irqoff.
+ */
+SYM_FUNC_START(pv_vmx_dispatch_host_irq)
+	push %rbp
+	mov  %rsp, %rbp
+	and  $-16, %rsp
+	push $__KERNEL_DS
+	push %rbp
+	pushf
+	push $__KERNEL_CS
+	CALL_NOSPEC rdi
+	leave
+	RET
+SYM_FUNC_END(pv_vmx_dispatch_host_irq)

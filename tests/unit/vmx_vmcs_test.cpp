@@ -304,6 +304,7 @@ TEST(vmx_make_config, what_each_cpu_gets)
 	EXPECT_FALSE(cfg.cr3_exiting);
 	EXPECT_EQ(cfg.ept_levels, 4U);
 	EXPECT_EQ(cfg.revision, 0x2BU);
+	EXPECT_NE(cfg.exit & b(cap::exit_ack_interrupt), 0U);  // the vector comes with the exit
 
 	ASSERT_EQ(make_config(pvtest::xeon_granite_rapids(), cfg), nullptr);
 	EXPECT_EQ(cfg.ept_levels, 5U);
@@ -355,6 +356,9 @@ INSTANTIATE_TEST_SUITE_P(
 	refusal{"no_load_efer_on_exit",
 		with(pvtest::xeon_granite_rapids(), [](auto& s) { s.exit_ctls &= ~b(32 + 21); }),
 		"VM-exit controls"},
+	refusal{"no_acknowledge_interrupt_on_exit",
+		with(pvtest::bochs_skylake_x(), [](auto& s) { s.exit_ctls &= ~b(32 + 15); }),
+		"acknowledge the interrupt"},
 	refusal{"no_host_address_space_size",
 		with(pvtest::minimal(), [](auto& s) { s.exit_ctls &= ~b(32 + 9); }),
 		"VM-exit controls"},
