@@ -5,8 +5,9 @@
  * A VM belongs to the mm of the process that created it: its memory slots
  * map guest-physical ranges onto that process's virtual addresses (or, in
  * mirror mode, guest-physical == host-virtual for all of user space), and
- * stage 2 is filled lazily, one 4 KiB page per fault, from the process's
- * page tables. An mmu notifier takes mappings away before the mm changes
+ * stage 2 is filled lazily, one leaf per fault, from the process's
+ * page tables, as a 2 MiB or 1 GiB leaf where the process maps the page with
+ * one (THP, hugetlbfs) and the slot allows, else 4 KiB. An mmu notifier takes mappings away before the mm changes
  * them (munmap, mprotect, fork's copy-on-write, THP, reclaim, migration),
  * with KVM's sequence-count protocol against faults in flight.
  *
@@ -160,15 +161,94 @@ static struct pv_slot *pv_find_slot(struct pv_vm *vm, u64 gpa)
 	return NULL;
 }
 
+void pv_platform_vm_lock(void *os_vm)
+{
+	spin_lock(&((struct pv_vm *)os_vm)->mmu_lock);
+}
+
+void pv_platform_vm_unlock(void *os_vm)
+{
+	spin_unlock(&((struct pv_vm *)os_vm)->mmu_lock);
+}
+
+/*
+ * The size of the leaf through which the process maps hva now: PUD_SIZE or
+ * PMD_SIZE for a huge mapping (writable, if `write`), else PAGE_SIZE. Read
+ * without the page-table locks, with interrupts off so that no table is
+ * freed under the walk (KVM's host_pfn_mapping_level); a change after the
+ * caller read mmu_seq is seen there, and the leaf is not used.
+ */
+static unsigned long pv_host_leaf_size(struct mm_struct *mm, unsigned long hva, bool write)
+{
+	unsigned long flags, size = PAGE_SIZE;
+	pgd_t pgd;
+	p4d_t p4d;
+	pud_t pud;
+	pmd_t pmd;
+
+	local_irq_save(flags);
+	pgd = READ_ONCE(*pgd_offset(mm, hva));
+	if (pgd_none(pgd) || !pgd_present(pgd))
+		goto out;
+	p4d = READ_ONCE(*p4d_offset(&pgd, hva));
+	if (p4d_none(p4d) || !p4d_present(p4d))
+		goto out;
+	pud = READ_ONCE(*pud_offset(&p4d, hva));
+	if (pud_none(pud) || !pud_present(pud))
+		goto out;
+	if (pud_leaf(pud)) {
+		if (!write || pud_write(pud))
+			size = PUD_SIZE;
+		goto out;
+	}
+	pmd = READ_ONCE(*pmd_offset(&pud, hva));
+	if (pmd_present(pmd) && pmd_leaf(pmd) && (!write || pmd_write(pmd)))
+		size = PMD_SIZE;
+out:
+	local_irq_restore(flags);
+	return size;
+}
+
+/*
+ * The leaf size for a fault at gpa (slot s, host page at hva, vma): the
+ * largest the VM's stage 2 maps that the host's own leaf has, that the slot
+ * and the vma cover whole, and at which guest-physical and host-virtual
+ * addresses agree (the same offset in the leaf).
+ */
+static u64 pv_leaf_size(struct pv_vm *vm, const struct pv_slot *s, struct vm_area_struct *vma,
+			u64 gpa, unsigned long hva, bool write)
+{
+	u64 sizes = pv_core_vm_page_sizes(vm->core);
+	unsigned long host = 0;
+	u64 size;
+
+	for (size = PV_PAGE_SIZE_1G; size > PAGE_SIZE; size >>= 9) {
+		u64 gpa_base = gpa & ~(size - 1);
+		unsigned long hva_base = hva & ~(unsigned long)(size - 1);
+
+		if (!(sizes & size) || ((s->user_addr - s->guest_phys) & (size - 1)) ||
+		    gpa_base < s->guest_phys || gpa_base + size > s->guest_phys + s->size ||
+		    hva_base < vma->vm_start || hva_base + size > vma->vm_end)
+			continue;
+		if (!host)
+			host = pv_host_leaf_size(vm->mm, hva, write);
+		if (host >= size)
+			return size;
+	}
+	return PAGE_SIZE;
+}
+
 int pv_platform_stage2_fault(void *os_vm, uint64_t gpa, unsigned int access)
 {
 	struct pv_vm *vm = os_vm;
 	bool write = access & PV_ACCESS_WRITE;
 	struct vm_area_struct *vma;
 	unsigned long seq, hva;
+	struct pv_slot slot;
 	struct page *page;
 	struct pv_slot *s;
 	bool exec, readonly;
+	u64 size = PAGE_SIZE, hpa = 0;
 	long got;
 	int ret;
 
@@ -177,6 +257,7 @@ int pv_platform_stage2_fault(void *os_vm, uint64_t gpa, unsigned int access)
 	spin_lock(&vm->mmu_lock);
 	s = pv_find_slot(vm, gpa);
 	if (s) {
+		slot = *s;
 		hva = (s->user_addr + (gpa - s->guest_phys)) & PAGE_MASK;
 		readonly = s->flags & PV_MEM_READONLY;
 	}
@@ -185,7 +266,8 @@ int pv_platform_stage2_fault(void *os_vm, uint64_t gpa, unsigned int access)
 	if (!s || (write && readonly))
 		return -EFAULT;
 	/* The sequence is read before the page: an invalidation after this
-	 * point is seen below, and the page is not mapped. */
+	 * point is seen below, and the page is not mapped. A slot change
+	 * bumps it too, so the copy of the slot stays true until then. */
 	smp_rmb();
 
 	mmap_read_lock(vm->mm);
@@ -199,6 +281,16 @@ int pv_platform_stage2_fault(void *os_vm, uint64_t gpa, unsigned int access)
 	}
 	exec = vma->vm_flags & VM_EXEC;
 	got = get_user_pages(hva, 1, write ? FOLL_WRITE : 0, &page, NULL);
+	if (got == 1) {
+		/* After the page is in: the walk sees the mapping gup made. */
+		size = pv_leaf_size(vm, &slot, vma, gpa & PAGE_MASK, hva, write);
+		/* The huge leaf holds the page at hva's offset in it. */
+		hpa = page_to_phys(page) - (hva & (size - 1));
+		if (hpa & (size - 1)) {
+			size = PAGE_SIZE; /* not the leaf the walk saw: changed meanwhile */
+			hpa = page_to_phys(page);
+		}
+	}
 	mmap_read_unlock(vm->mm);
 	if (got != 1)
 		return got < 0 && got != -EFAULT ? (int)got : -EFAULT;
@@ -207,8 +299,7 @@ int pv_platform_stage2_fault(void *os_vm, uint64_t gpa, unsigned int access)
 	if (vm->invalidations_running || vm->mmu_seq != seq)
 		ret = 0; /* changed meanwhile: the guest faults again */
 	else
-		ret = pv_core_vm_map_page(vm->core, gpa & PAGE_MASK, page_to_phys(page), write,
-					  exec);
+		ret = pv_core_vm_map(vm->core, gpa & ~(size - 1), hpa, size, write, exec);
 	spin_unlock(&vm->mmu_lock);
 	put_page(page);
 	if (ret == -ENOMEM) {

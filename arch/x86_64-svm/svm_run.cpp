@@ -54,6 +54,8 @@ struct hw_state {
 	u64 iopm_pa = 0;
 	u64 msrpm_pa = 0;
 	u32 max_asid = 0;
+	u64 page_sizes =
+	    0;  // NPT leaf sizes (the probe's: 2M always, 1G with CPUID.8000_0001H:EDX[26])
 	bool flush_by_asid = false;
 	bool nrip_save = false;
 };
@@ -143,6 +145,7 @@ void free_hw()
 int setup(const core::capabilities& caps)
 {
 	g_hw.max_asid = caps.tlb_tags;
+	g_hw.page_sizes = caps.page_sizes;
 	g_hw.flush_by_asid = (caps.features & PV_FEAT_FLUSH_BY_ASID) != 0;
 	g_hw.nrip_save = (caps.features & PV_FEAT_NRIP_SAVE) != 0;
 	g_hw.cpu_ids = pv_platform_cpu_ids();
@@ -218,7 +221,7 @@ int vm_init(core::vm& v)
 	stage2::config cfg{};
 	// The nested walk takes the host's depth (15.25.3).
 	cfg.levels = pv_platform_x86_paging_levels();
-	cfg.page_sizes = stage2::size_bit(stage2::page_size::size_4k);
+	cfg.page_sizes = g_hw.page_sizes;
 	cfg.invalidate = &invalidate_hook;
 	cfg.invalidate_ctx = &v;
 	const stage2::error e = a->npt.init(cfg);
@@ -227,6 +230,7 @@ int vm_init(core::vm& v)
 		pv_platform_free(a, sizeof(svm_vm));
 		return stage2::to_errno(e);
 	}
+	v.page_sizes = a->npt.page_sizes();
 	v.arch = a;
 	return 0;
 }
@@ -239,12 +243,17 @@ void vm_destroy(core::vm& v)
 	v.arch = nullptr;
 }
 
-int map_page(core::vm& v, u64 gpa, u64 hpa, bool write, bool exec)
+int map(core::vm& v, u64 gpa, u64 hpa, u64 size, bool write, bool exec)
 {
-	return core::map_4k_page(v, arch(v).npt, gpa, hpa, write, exec);
+	return core::map_leaf(v, arch(v).npt, gpa, hpa, size, write, exec);
 }
 
 bool unmap(core::vm& v, u64 gpa, u64 size) { return core::unmap_range(arch(v).npt, gpa, size); }
+
+stage2::stats stage2_stats(const core::vm& v)
+{
+	return static_cast<const svm_vm*>(v.arch)->npt.statistics();
+}
 
 // --- vCPUs ------------------------------------------------------------------------------
 void set_segment(u8* vmcb, u32 off, const pv_segment& s)
@@ -606,8 +615,9 @@ const core::vm_ops ops = {
     .cpu_offline = &cpu_offline,
     .vm_init = &vm_init,
     .vm_destroy = &vm_destroy,
-    .map_page = &map_page,
+    .map = &map,
     .unmap = &unmap,
+    .stage2_stats = &stage2_stats,
     .vcpu_init = &vcpu_init,
     .vcpu_destroy = &vcpu_destroy,
     .vcpu_load = nullptr,  // nothing follows the thread: VMSAVE/VMLOAD every trip

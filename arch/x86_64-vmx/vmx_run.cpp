@@ -191,6 +191,7 @@ struct hw_state {
 	u64 msr_bitmap_pa = 0;
 	u64* vpids = nullptr;  // bitmap of VPIDs in use (bit 0: the host's)
 	u64 host_pat = 0, host_efer = 0;
+	u64 page_sizes = 0;         // EPT leaf sizes (the probe's, from IA32_VMX_EPT_VPID_CAP)
 	bool has_debugctl = false;  // emulators may lack IA32_DEBUGCTL
 };
 constinit hw_state g_hw{};
@@ -341,8 +342,9 @@ void allow_msr(u8* bitmap, u32 msr)
 	bitmap[base + 2048 + index / 8] &= u8(~(1U << (index % 8)));
 }
 
-int setup(const core::capabilities&)
+int setup(const core::capabilities& probed)
 {
+	g_hw.page_sizes = probed.page_sizes;
 	g_hw.caps = read_this_cpu();
 	if (const char* why = make_config(g_hw.caps, g_hw.cfg); why != nullptr) {
 		pv_platform_log(PV_LOG_ERR, "%s\n", why);
@@ -436,7 +438,7 @@ int vm_init(core::vm& v)
 	auto* a = new (mem) vmx_vm{};
 	stage2::config cfg{};
 	cfg.levels = g_hw.cfg.ept_levels;
-	cfg.page_sizes = stage2::size_bit(stage2::page_size::size_4k);
+	cfg.page_sizes = g_hw.page_sizes;
 	cfg.invalidate = &invalidate_hook;
 	cfg.invalidate_ctx = &v;
 	const stage2::error e = a->ept.init(cfg);
@@ -446,6 +448,7 @@ int vm_init(core::vm& v)
 		return stage2::to_errno(e);
 	}
 	a->eptp = make_eptp(g_hw.cfg, a->ept.root_phys());
+	v.page_sizes = a->ept.page_sizes();
 	v.arch = a;
 	return 0;
 }
@@ -458,12 +461,17 @@ void vm_destroy(core::vm& v)
 	v.arch = nullptr;
 }
 
-int map_page(core::vm& v, u64 gpa, u64 hpa, bool write, bool exec)
+int map(core::vm& v, u64 gpa, u64 hpa, u64 size, bool write, bool exec)
 {
-	return core::map_4k_page(v, arch(v).ept, gpa, hpa, write, exec);
+	return core::map_leaf(v, arch(v).ept, gpa, hpa, size, write, exec);
 }
 
 bool unmap(core::vm& v, u64 gpa, u64 size) { return core::unmap_range(arch(v).ept, gpa, size); }
+
+stage2::stats stage2_stats(const core::vm& v)
+{
+	return static_cast<const vmx_vm*>(v.arch)->ept.statistics();
+}
 
 // --- the VMCS on this CPU ------------------------------------------------------------------
 // Makes a's VMCS current here. Preemption or interrupts off.
@@ -1095,8 +1103,9 @@ const core::vm_ops ops = {
     .cpu_offline = &cpu_offline,
     .vm_init = &vm_init,
     .vm_destroy = &vm_destroy,
-    .map_page = &map_page,
+    .map = &map,
     .unmap = &unmap,
+    .stage2_stats = &stage2_stats,
     .vcpu_init = &vcpu_init,
     .vcpu_destroy = &vcpu_destroy,
     .vcpu_load = &vcpu_load,

@@ -15,32 +15,6 @@ static_assert(offsetof(pv_capabilities, reserved) == PV_CAPS_MIN_SIZE);
 static_assert(sizeof(pv_module_stats) == 64, "uapi struct size is ABI");
 static_assert(offsetof(pv_module_stats, reserved) == PV_STATS_MIN_SIZE);
 
-
-// The sized-struct protocol shared by the "get" ioctls: the struct starts with
-// {u32 size; u32 flags;}. flags must be 0 (EINVAL). A size below `min_size`
-// gets E2BIG with the module's size written back. Otherwise the first
-// min(size, sizeof(T)) bytes are copied out, with .size set to that count.
-template <class T> [[nodiscard]] long copy_out_sized(uint64_t arg, T& filled, u32 min_size)
-{
-	u32 head[2];
-	if (pv_platform_copy_from_user(head, arg, sizeof(head)) != 0)
-		return -PV_EFAULT;
-	if (head[1] != 0)
-		return -PV_EINVAL;
-	if (head[0] < min_size) {
-		u32 need = sizeof(T);
-		if (pv_platform_copy_to_user(arg, &need, sizeof(need)) != 0)
-			return -PV_EFAULT;
-		return -PV_E2BIG;
-	}
-	const u32 n = min<u32>(head[0], sizeof(T));
-	filled.size = n;
-	filled.flags = 0;
-	if (pv_platform_copy_to_user(arg, &filled, n) != 0)
-		return -PV_EFAULT;
-	return 0;
-}
-
 [[nodiscard]] long get_capabilities(uint64_t arg, const module_state& m)
 {
 	pv_capabilities caps{};

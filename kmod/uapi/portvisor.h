@@ -210,6 +210,23 @@ struct pv_allow_list {
 };
 #define PV_ALLOW_LIST_MAX 512U /* numbers are below this too */
 
+/*
+ * PV_GET_VM_STATS argument: the VM's stage-2 tables now. Same .size
+ * protocol as pv_capabilities. Leaves are mapped lazily, at the largest
+ * size the host's own mapping, the slot and the capabilities allow.
+ */
+struct pv_vm_stats {
+	__u32 size;
+	__u32 flags;          /* in: must be 0 */
+	__u64 pages_4k;       /* stage-2 leaves mapped now, by size */
+	__u64 pages_2m;
+	__u64 pages_1g;
+	__u64 table_pages;    /* 4 KiB pages of stage-2 tables */
+	__u64 invalidations;  /* changes that needed a TLB flush, since creation */
+	__u64 reserved[2];
+};
+#define PV_VM_STATS_MIN_SIZE 48U /* up to and including invalidations */
+
 /* x86_64 registers (PV_GET_REGS / PV_SET_REGS). */
 struct pv_regs_x86_64 {
 	__u64 rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp;
@@ -305,6 +322,8 @@ struct pv_run {
 /* On a VM fd. */
 #define PV_SET_MEMORY_REGION _IOW(PV_IOCTL_TYPE, 0x10, struct pv_memory_region)
 #define PV_SET_ALLOW_LIST _IOW(PV_IOCTL_TYPE, 0x11, struct pv_allow_list)
+/* Fills struct pv_vm_stats. */
+#define PV_GET_VM_STATS _IOWR(PV_IOCTL_TYPE, 0x13, struct pv_vm_stats)
 /* Returns a new vCPU fd (O_CLOEXEC). Argument: the vCPU id, 0 .. PV_MAX_VCPUS - 1. */
 #define PV_CREATE_VCPU _IO(PV_IOCTL_TYPE, 0x12)
 #define PV_MAX_VCPUS 64U

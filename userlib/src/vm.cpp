@@ -2,6 +2,7 @@
 #include "portvisor/vm.hpp"
 
 #include <cerrno>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 namespace portvisor {
@@ -54,6 +55,15 @@ status vm::set_allow_list(std::span<const uint32_t> nrs) const
 		return make_error(rc,
 				  "PV_SET_ALLOW_LIST (" + std::to_string(nrs.size()) + " numbers)");
 	return std::monostate{};
+}
+
+result<pv_vm_stats> vm::stage2_stats() const
+{
+	pv_vm_stats s{};
+	s.size = sizeof(s);
+	if (::ioctl(fd_, PV_GET_VM_STATS, &s) < 0)
+		return make_error(-errno, "PV_GET_VM_STATS");
+	return s;
 }
 
 result<vcpu> vm::create_vcpu(unsigned int id) const

@@ -36,11 +36,16 @@ int pv_core_check_create_vm(uint64_t arg, uint32_t *flags, uint64_t *guest_phys_
 int pv_core_vm_create(void *os_vm, struct pv_core_vm **out);
 /* No vCPU is left. */
 void pv_core_vm_destroy(struct pv_core_vm *vm);
-/* PV_SET_ALLOW_LIST. */
+/* PV_SET_ALLOW_LIST, PV_GET_VM_STATS. */
 long pv_core_vm_ioctl(struct pv_core_vm *vm, unsigned int cmd, uint64_t arg);
-/* Under the platform's VM lock (atomic): map one 4 KiB page; take a range
- * away, leaving no vCPU with a stale TLB entry for it when it returns. */
-int pv_core_vm_map_page(struct pv_core_vm *vm, uint64_t gpa, uint64_t hpa, int write, int exec);
+/* Leaf sizes the VM's stage 2 maps: PV_PAGE_SIZE_* bits, 4K always. */
+uint64_t pv_core_vm_page_sizes(const struct pv_core_vm *vm);
+/* Under the platform's VM lock (atomic): map one leaf of `size` bytes (one
+ * of pv_core_vm_page_sizes; gpa and hpa aligned to it), replacing what is
+ * there; take a range away, leaving no vCPU with a stale TLB entry for it
+ * when it returns (never fails: huge leaves it cuts may go whole). */
+int pv_core_vm_map(struct pv_core_vm *vm, uint64_t gpa, uint64_t hpa, uint64_t size, int write,
+		   int exec);
 void pv_core_vm_unmap(struct pv_core_vm *vm, uint64_t gpa, uint64_t size);
 
 /* A vCPU with its run page (one page from pv_platform_alloc_page). */

@@ -232,11 +232,16 @@ void pv_platform_kick_cpu(unsigned int cpu);
 /*
  * A stage-2 fault at guest-physical `gpa` of VM `os_vm` (the platform's VM,
  * see pv_core_vm_create): the platform looks up the host page behind it and
- * maps it through pv_core_vm_map_page. access: PV_ACCESS_* of the uapi.
+ * maps it through pv_core_vm_map, as a huge leaf where the host maps it
+ * with one and the slot allows. access: PV_ACCESS_* of the uapi.
  * 0: mapped, or a concurrent change asks to retry (enter the guest again);
  * -PV_EFAULT: no memory the guest may access that way there; -errno else.
  */
 int pv_platform_stage2_fault(void *os_vm, uint64_t gpa, unsigned int access);
+/* The VM lock under which the platform calls pv_core_vm_map/_unmap (a
+ * spinlock: atomic context), for the core's readers of the stage 2. */
+void pv_platform_vm_lock(void *os_vm);
+void pv_platform_vm_unlock(void *os_vm);
 
 /* --- logging: printk-style format, prefixed "portvisor: " ---------------- */
 void pv_platform_log(enum pv_log_level level, const char *fmt, ...)

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 // VM and vCPU lifetime, the hardware reference count, the allow-list, and
 // stage-2 invalidation across the VM's vCPUs.
+#include "portvisor/core/ioctl.h"
 #include "portvisor/core/module.h"
 #include "portvisor/core/vm/vm_ops.h"
 #include "portvisor/core_api.h"
-#include "portvisor/core/ioctl.h"
 
 struct pv_core_vm : pv::core::vm {};
 struct pv_core_vcpu : pv::core::vcpu {};
@@ -29,7 +29,6 @@ constexpr u32 mirror_min_phys_bits = 47;
 // VMs alive; the first turns the extension on, the last off. Under the
 // platform's module lock.
 constinit u32 g_hardware_users = 0;
-
 
 const vm_ops* chosen_ops()
 {
@@ -61,6 +60,23 @@ long set_allow_list(vm& v, uint64_t arg)
 	}
 	v.policy.allow_list = list;
 	return 0;
+}
+
+static_assert(sizeof(pv_vm_stats) == 64, "uapi struct size is ABI");
+static_assert(offsetof(pv_vm_stats, reserved) == PV_VM_STATS_MIN_SIZE);
+
+long get_vm_stats(vm& v, uint64_t arg)
+{
+	pv_platform_vm_lock(v.os_vm);
+	const stage2::stats t = v.ops->stage2_stats(v);
+	pv_platform_vm_unlock(v.os_vm);
+	pv_vm_stats s{};
+	s.pages_4k = t.pages_4k;
+	s.pages_2m = t.pages_2m;
+	s.pages_1g = t.pages_1g;
+	s.table_pages = t.table_pages;
+	s.invalidations = t.invalidations;
+	return copy_out_sized(arg, s, PV_VM_STATS_MIN_SIZE);
 }
 
 }  // namespace
@@ -170,12 +186,20 @@ extern "C" long pv_core_vm_ioctl(pv_core_vm* v, unsigned int cmd, uint64_t arg)
 		return -PV_ENOTTY;
 	if (ioc_nr(cmd) == ioc_nr(PV_SET_ALLOW_LIST) && ioc_dir(cmd) == _IOC_WRITE)
 		return set_allow_list(*v, arg);
+	if (ioc_nr(cmd) == ioc_nr(PV_GET_VM_STATS) && ioc_dir(cmd) == (_IOC_READ | _IOC_WRITE))
+		return get_vm_stats(*v, arg);
 	return -PV_ENOTTY;
 }
 
-extern "C" int pv_core_vm_map_page(pv_core_vm* v, uint64_t gpa, uint64_t hpa, int write, int exec)
+extern "C" uint64_t pv_core_vm_page_sizes(const pv_core_vm* v) { return v->page_sizes; }
+
+extern "C" int pv_core_vm_map(pv_core_vm* v, uint64_t gpa, uint64_t hpa, uint64_t size, int write,
+			      int exec)
 {
-	return v->ops->map_page(*v, gpa, hpa, write != 0, exec != 0);
+	if ((size & v->page_sizes) == 0 || (size & (size - 1)) != 0 ||
+	    ((gpa | hpa) & (size - 1)) != 0)
+		return -PV_EINVAL;
+	return v->ops->map(*v, gpa, hpa, size, write != 0, exec != 0);
 }
 
 extern "C" void pv_core_vm_unmap(pv_core_vm* v, uint64_t gpa, uint64_t size)

@@ -56,6 +56,9 @@ const rule rules[] = {
     {"allow_list.bad_list_pointer", EFAULT, 0},
     {"allow_list.bad_pointer", EFAULT, 0},
     {"allow_list.after_vcpu", EBUSY, 0},
+    {"vm_stats.flags", EINVAL, 0},
+    {"vm_stats.too_small", E2BIG, 0},
+    {"vm_stats.bad_pointer", EFAULT, 0},
     {"other_process", EPERM, 0},
     {"sregs.reserved", EINVAL, 0},
     {"sregs.invalid", EINVAL, 0},
@@ -210,6 +213,37 @@ void region_errors(int dev, void* mem, unsigned guest_phys_bits, bool have_mirro
 	if (mirror >= 0)
 		close(mirror);
 	close(plain);
+}
+
+void vm_stats_errors(int dev, unsigned flags)
+{
+	const int vm = create_vm(dev, flags);
+	pv_vm_stats st{};
+	st.size = sizeof(st);
+	st.flags = 1;
+	expect_ioctl("vm_stats.flags", vm, PV_GET_VM_STATS, &st, "PV_GET_VM_STATS flags 1");
+	st = pv_vm_stats{};
+	st.size = PV_VM_STATS_MIN_SIZE - 1;
+	expect_ioctl("vm_stats.too_small", vm, PV_GET_VM_STATS, &st,
+		     "PV_GET_VM_STATS size PV_VM_STATS_MIN_SIZE - 1");
+	PVT_CHECK(st.size == sizeof(st), "PV_GET_VM_STATS E2BIG wrote back size %u, want %zu",
+		  st.size, sizeof(st));
+	expect_ioctl("vm_stats.bad_pointer", vm, PV_GET_VM_STATS, nullptr, "PV_GET_VM_STATS NULL");
+	expect_ioctl("vm_stats.bad_pointer", vm, PV_GET_VM_STATS, kernel_pointer(),
+		     "PV_GET_VM_STATS kernel pointer");
+	// A new VM: its root table and nothing mapped.
+	st = pv_vm_stats{};
+	st.size = sizeof(st);
+	expect_ok(ioctl(vm, PV_GET_VM_STATS, &st), "PV_GET_VM_STATS");
+	PVT_CHECK(st.size == sizeof(st) && st.table_pages >= 1 &&
+		      st.pages_4k + st.pages_2m + st.pages_1g == 0,
+		  "PV_GET_VM_STATS of a new VM: size %u, %llu table pages, %llu/%llu/%llu leaves",
+		  st.size, static_cast<unsigned long long>(st.table_pages),
+		  static_cast<unsigned long long>(st.pages_4k),
+		  static_cast<unsigned long long>(st.pages_2m),
+		  static_cast<unsigned long long>(st.pages_1g));
+	checks++;
+	close(vm);
 }
 
 void allow_list_and_vcpu_errors(int dev, unsigned flags)
@@ -432,6 +466,7 @@ int main()
 	create_vm_errors(dev, flags);
 	region_errors(dev, mem, c.caps.guest_phys_bits, mirror_vms_possible(c.caps));
 	allow_list_and_vcpu_errors(dev, flags);
+	vm_stats_errors(dev, flags);
 	register_and_mmap_errors(dev, flags);
 	other_process_errors(dev, flags);
 

@@ -36,6 +36,8 @@ public:
 	// PV_SET_ALLOW_LIST: the syscalls the guest may run directly. An empty
 	// list removes it (every syscall the trap allows runs directly).
 	[[nodiscard]] status set_allow_list(std::span<const uint32_t> nrs) const;
+	// PV_GET_VM_STATS: the stage-2 leaves by size and the table pages now.
+	[[nodiscard]] result<pv_vm_stats> stage2_stats() const;
 	// PV_CREATE_VCPU with id 0 .. PV_MAX_VCPUS - 1, and its run page mapped.
 	[[nodiscard]] result<vcpu> create_vcpu(unsigned int id) const;
 	// Closes the fd now (the destructor does it otherwise).

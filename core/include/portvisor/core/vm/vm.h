@@ -23,6 +23,8 @@ struct vm {
 	void* os_vm = nullptr;  // the platform's VM (pv_platform_stage2_fault)
 	const vm_ops* ops = nullptr;
 	void* arch = nullptr;  // the backend's VM state: its stage-2 tables
+	// Leaf sizes its stage 2 maps (PV_PAGE_SIZE_* bits), set by vm_init.
+	u64 page_sizes = 0;
 	trap::trap_policy policy{};
 	// Bumped by every stage-2 change that takes a mapping away; a vCPU
 	// whose last flush predates it flushes its TLB tag before entering.

@@ -27,11 +27,15 @@ struct vm_ops {
 
 	int (*vm_init)(vm& v);
 	void (*vm_destroy)(vm& v);
-	// One 4 KiB page, under the platform's VM lock (atomic context). A page
-	// mapped already is replaced. 0 or -errno.
-	int (*map_page)(vm& v, u64 gpa, u64 hpa, bool write, bool exec);
-	// Under the platform's VM lock. Returns whether a valid mapping went.
+	// One leaf of `size` bytes, a size in vm::page_sizes, under the
+	// platform's VM lock (atomic context). What is mapped there is
+	// replaced. 0 or -errno.
+	int (*map)(vm& v, u64 gpa, u64 hpa, u64 size, bool write, bool exec);
+	// Under the platform's VM lock; never fails (huge leaves the range cuts
+	// may go whole). Returns whether a valid mapping went.
 	bool (*unmap)(vm& v, u64 gpa, u64 size);
+	// The stage-2 table's counters, under the platform's VM lock.
+	stage2::stats (*stage2_stats)(const vm& v);
 
 	int (*vcpu_init)(vcpu& c);
 	void (*vcpu_destroy)(vcpu& c);
