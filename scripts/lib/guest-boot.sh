@@ -33,13 +33,14 @@ pv_make_initramfs() {
 # Boots Debian's bzImage, not the extracted vmlinux (PVH, faster): only the
 # bzImage's decompressor switches to 5-level paging (LA57) in 6.1.
 # With "kvm": -accel kvm -cpu host, for real Intel/AMD hosts with nesting.
-# QEMU_EXTRA: more QEMU flags (the benchmark's -icount).
+# QEMU_EXTRA: more QEMU flags (the benchmark's -icount). PV_GUEST_MEM: guest
+# RAM (default 1G; QEMU allocates it as the guest touches it).
 pv_boot_qemu_x86() {
 	local kernel=$1 cpu=$2 smp=$3 cmd=$4 rd=$5 serial=$6 t=$7 accel=(-accel tcg) rc extra=()
 	if [ "${8:-}" = kvm ]; then accel=(-accel kvm) cpu=host; fi
 	read -r -a extra <<<"${QEMU_EXTRA:-}"
-	timeout -k 10 "$t" qemu-system-x86_64 "${accel[@]}" "${extra[@]}" -cpu "$cpu" -smp "$smp" -m 1G \
-		-nographic -no-reboot -nic none -kernel "$kernel" -initrd "$rd" \
+	timeout -k 10 "$t" qemu-system-x86_64 "${accel[@]}" "${extra[@]}" -cpu "$cpu" -smp "$smp" \
+		-m "${PV_GUEST_MEM:-1G}" -nographic -no-reboot -nic none -kernel "$kernel" -initrd "$rd" \
 		-append "console=ttyS0 panic=-1 loglevel=5 $cmd" >"$serial" 2>&1 </dev/null
 	rc=$?
 	pv_clean_serial "$serial"
