@@ -34,7 +34,9 @@ pv_make_initramfs() {
 # bzImage's decompressor switches to 5-level paging (LA57) in 6.1.
 # With "kvm": -accel kvm -cpu host, for real Intel/AMD hosts with nesting.
 # QEMU_EXTRA: more QEMU flags (the benchmark's -icount). PV_GUEST_MEM: guest
-# RAM (default 1G; QEMU allocates it as the guest touches it).
+# RAM of QEMU guests (default 1G; allocated as the guest touches it; Bochs
+# guests have 768 MiB: its BIOS reports at most 3 GiB, and that left no
+# free 1 GiB-aligned range for a 1 GiB huge page).
 pv_boot_qemu_x86() {
 	local kernel=$1 cpu=$2 smp=$3 cmd=$4 rd=$5 serial=$6 t=$7 accel=(-accel tcg) rc extra=()
 	if [ "${8:-}" = kvm ]; then accel=(-accel kvm) cpu=host; fi
