@@ -197,9 +197,9 @@ void hardware_disable()
 
 // A CPU that cannot be enabled (another hypervisor holds it) still comes
 // online: enable_this_cpu() logged why, and run_once() tries again there.
-int cpu_online(unsigned int cpu)
+int cpu_online(unsigned int cpu, bool in_use)
 {
-	if (cpu < g_hw.cpu_ids)
+	if (in_use && cpu < g_hw.cpu_ids)
 		(void)enable_this_cpu(cpu);
 	return 0;
 }

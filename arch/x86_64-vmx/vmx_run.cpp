@@ -411,11 +411,14 @@ void hardware_disable()
 	pv_platform_log(PV_LOG_INFO, "vmx: VMX off: other hypervisors may use it again\n");
 }
 
-int cpu_online(unsigned int cpu)
+// The CPU is back: VMXON may run there again (cpu_offline forbade it),
+// now if VMs exist, else when the first VM is created.
+int cpu_online(unsigned int cpu, bool in_use)
 {
 	if (cpu < g_hw.cpu_ids) {
 		g_hw.cpus[cpu].offline = false;
-		(void)enable_this_cpu(cpu);
+		if (in_use)
+			(void)enable_this_cpu(cpu);
 	}
 	return 0;
 }

@@ -257,11 +257,13 @@ extern "C" void pv_core_vcpu_destroy(pv_core_vcpu* c)
 extern "C" int pv_core_cpu_online(unsigned int cpu)
 {
 	const vm_ops* ops = chosen_ops();
-	// Called by the hotplug machinery, which excludes hardware_enable's
-	// walk over the online CPUs; the count is read without the lock.
-	if (ops == nullptr || __atomic_load_n(&g_hardware_users, __ATOMIC_ACQUIRE) == 0)
+	if (ops == nullptr)
 		return 0;
-	return ops->cpu_online(cpu);
+	// Called by the hotplug machinery, which excludes hardware_enable's
+	// walk over the online CPUs; the count is read without the lock. The
+	// backend hears of every CPU that comes back, VMs or not: it marked
+	// the CPU as going away in cpu_offline.
+	return ops->cpu_online(cpu, __atomic_load_n(&g_hardware_users, __ATOMIC_ACQUIRE) != 0);
 }
 
 extern "C" void pv_core_cpu_offline(unsigned int cpu)

@@ -4,7 +4,8 @@
 // and the vCPU runs direct syscalls on the CPU before, on another CPU while
 // it is gone, and on it again afterwards. Then, with no VM left, the same
 // CPU goes off and on once more (the extension stays off: nothing to turn
-// on), and the allocations are back to the baseline.
+// on), and a new VM runs there again (the extension turned on on every CPU,
+// that one included); the allocations are back to the baseline.
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -97,8 +98,13 @@ int main()
 	set_online(false);
 	set_online(true);
 	expect_baseline(c, "after CPU 1 went off and on again with no VM");
+
+	// A new VM turns the extension on on every CPU, CPU 1 included.
+	run_on(hot_cpu, "on CPU 1 in a new VM after it went off and on with no VM");
+	pin(0);
+	release_and_expect_baseline(c, "after releasing the new VM");
 	end_vm_case(c);
-	pass("%d direct getpid on CPU 1, on CPU 0 while CPU 1 was offline, and on CPU 1 again; "
-	     "off and on with no VM; nothing left",
+	pass("%d direct getpid on CPU 1, on CPU 0 while CPU 1 was offline, on CPU 1 again, "
+	     "and in a new VM after CPU 1 went off and on with no VM; nothing left",
 	     calls);
 }

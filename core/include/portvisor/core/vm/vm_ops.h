@@ -21,8 +21,10 @@ struct vm_ops {
 	// holds it (the backend logs which).
 	int (*hardware_enable)();
 	void (*hardware_disable)();
-	// CPU hotplug while the extension is on: runs on that CPU.
-	int (*cpu_online)(unsigned int cpu);
+	// CPU hotplug, on that CPU, whether or not VMs exist: the backend
+	// forgets or learns the CPU; `in_use` (VMs exist) asks it to turn the
+	// extension on there.
+	int (*cpu_online)(unsigned int cpu, bool in_use);
 	void (*cpu_offline)(unsigned int cpu);
 
 	int (*vm_init)(vm& v);
