@@ -34,9 +34,7 @@ pv_make_initramfs() {
 # bzImage's decompressor switches to 5-level paging (LA57) in 6.1.
 # With "kvm": -accel kvm -cpu host, for real Intel/AMD hosts with nesting.
 # QEMU_EXTRA: more QEMU flags (the benchmark's -icount). PV_GUEST_MEM: guest
-# RAM of QEMU guests (default 1G; allocated as the guest touches it; Bochs
-# guests have 768 MiB: its BIOS reports at most 3 GiB, and that left no
-# free 1 GiB-aligned range for a 1 GiB huge page).
+# RAM (default 1G; allocated as the guest touches it).
 pv_boot_qemu_x86() {
 	local kernel=$1 cpu=$2 smp=$3 cmd=$4 rd=$5 serial=$6 t=$7 accel=(-accel tcg) rc extra=()
 	if [ "${8:-}" = kvm ]; then accel=(-accel kvm) cpu=host; fi
@@ -70,7 +68,10 @@ pv_boot_qemu_arm64() {
 # SIGTERM: timeout -k ends it. clock sync=none makes guest time a function of
 # executed instructions (repeatable).
 pv_boot_bochs() {
-	local kernel=$1 cpu=$2 smp=$3 cmd=$4 rd=$5 serial=$6 t=$7 d iso rc
+	local kernel=$1 cpu=$2 smp=$3 cmd=$4 rd=$5 serial=$6 t=$7 d iso rc mem_mb=768
+	# PV_GUEST_MEM (e.g. 3G): Bochs takes at most 2048 MB of host memory
+	# for it (the rest on demand); its BIOS reports at most 3 GiB.
+	case ${PV_GUEST_MEM:-} in *G) mem_mb=$((${PV_GUEST_MEM%G} * 1024)) ;; *M) mem_mb=${PV_GUEST_MEM%M} ;; esac
 	d=$(dirname "$serial")
 	iso=$d/boot.iso
 	rm -rf "$d/iso" && mkdir -p "$d/iso/isolinux"
@@ -92,7 +93,7 @@ pv_boot_bochs() {
 	cat >"$d/bochsrc" <<-RC
 		config_interface: textconfig
 		display_library: term
-		memory: guest=768, host=768
+		memory: guest=$mem_mb, host=$((mem_mb < 2048 ? mem_mb : 2048))
 		romimage: file=/usr/share/bochs/BIOS-bochs-latest
 		vgaromimage: file=/usr/share/vgabios/vgabios.bin
 		cpu: model=$cpu, count=$smp, ips=50000000, reset_on_triple_fault=0, quantum=16
