@@ -54,7 +54,7 @@ names+=("${programs[@]}")
 } >"$out/obj/dispatch.cpp"
 userlib=()
 for u in device portvisor_c vm identity_map window_table guest_detail guest; do userlib+=("$src/userlib/src/$u.cpp"); done
-for f in "$here/lib/case.cpp" "$here/lib/vm_case.cpp" "${userlib[@]}" "$out/obj/dispatch.cpp"; do
+for f in "$here/lib/case.cpp" "$here/lib/vm_case.cpp" "$here/lib/memory_touch.cpp" "${userlib[@]}" "$out/obj/dispatch.cpp"; do
 	o=$out/obj/$(basename "${f%.cpp}").o
 	"$cxx" "${flags[@]}" -c "$f" -o "$o"
 	objs+=("$o")

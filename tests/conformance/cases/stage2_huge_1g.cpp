@@ -14,6 +14,7 @@
 #include <string>
 #include <sys/mman.h>
 
+#include "memory_touch.h"
 #include "vm_case.h"
 
 using namespace pvt;
@@ -23,30 +24,6 @@ namespace {
 constexpr uint64_t gib = 1ULL << 30;
 constexpr uint64_t step = 2ULL << 20;
 constexpr uint64_t words = gib / step;
-
-struct area_args {
-	uint64_t base;
-	uint64_t seed;
-	bool write;
-	uint64_t wrong;
-};
-
-uint64_t pattern(uint64_t i, uint64_t seed) { return (i + 1) * 0x9e3779b97f4a7c15ULL ^ seed; }
-
-uint64_t guest_touch(void* arg)
-{
-	auto* a = static_cast<area_args*>(arg);
-	uint64_t wrong = 0;
-	for (uint64_t i = 0; i < words; i++) {
-		auto* w = reinterpret_cast<volatile uint64_t*>(a->base + i * step);
-		if (a->write)
-			*w = pattern(i, a->seed);
-		else if (*w != pattern(i, a->seed))
-			wrong++;
-	}
-	a->wrong = wrong;
-	return 0;
-}
 
 const char* const huge_1g_dir = "/sys/kernel/mm/hugepages/hugepages-1048576kB/";
 
@@ -66,23 +43,7 @@ bool write_count(const char* name, long n)
 }
 long free_1g_pages() { return read_count("free_hugepages"); }
 
-pv_vm_stats vm_stats()
-{
-	auto v = portvisor::guest_vm();
-	PVT_CHECK(v.ok(), "%s", v.err().message.c_str());
-	auto s = v.value()->stage2_stats();
-	PVT_CHECK(s.ok(), "%s", s.err().message.c_str());
-	return s.value();
-}
-
-void touch(area_args& a, bool write, const char* what)
-{
-	a.write = write;
-	a.wrong = 0;
-	guest_run(guest_touch, &a, what);
-	PVT_CHECK(a.wrong == 0, "%s: %llu of %llu words wrong", what,
-		  static_cast<unsigned long long>(a.wrong), static_cast<unsigned long long>(words));
-}
+unsigned long long ull(uint64_t v) { return static_cast<unsigned long long>(v); }
 
 }  // namespace
 
@@ -91,7 +52,7 @@ int main()
 	vm_case c = begin_vm_case();
 	if ((c.caps.page_sizes & PV_PAGE_SIZE_1G) == 0)
 		skip("the backend maps no 1 GiB stage-2 leaves on this CPU (page_sizes %#llx)",
-		     static_cast<unsigned long long>(c.caps.page_sizes));
+		     ull(c.caps.page_sizes));
 	// Reserved at boot (hugepagesz=1G hugepages=1), or asked for now: the
 	// kernel then needs a free (or movable) 1 GiB-aligned range.
 	const long reserved = read_count("nr_hugepages");
@@ -106,50 +67,44 @@ int main()
 	void* p = mmap(nullptr, gib, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_1GB, -1, 0);
 	PVT_CHECK(p != MAP_FAILED, "mmap of a 1 GiB huge page: %s", std::strerror(errno));
-	area_args a{};
+	touch_area a;
 	a.base = reinterpret_cast<uint64_t>(p);
-	PVT_CHECK(a.base % gib == 0, "the 1 GiB huge page is at %#llx, not 1 GiB aligned",
-		  static_cast<unsigned long long>(a.base));
+	a.stride = step;
 	a.seed = 0x1ee7;
-	for (uint64_t i = 0; i < words; i++)
-		*reinterpret_cast<volatile uint64_t*>(a.base + i * step) = pattern(i, a.seed);
+	PVT_CHECK(a.base % gib == 0, "the 1 GiB huge page is at %#llx, not 1 GiB aligned",
+		  ull(a.base));
+	host_fill(a, 0, words);
 	PVT_CHECK(free_1g_pages() == free_pages - 1, "the mapping took %ld 1 GiB pages, want 1",
 		  free_pages - free_1g_pages());
 
 	// The VM, its vCPU and the guest's own page tables first.
-	guest_run([](void*) -> uint64_t { return 0; }, nullptr, "an empty run");
-	const pv_vm_stats s0 = vm_stats();
-	touch(a, false, "guest reads 512 words across the 1 GiB page");
-	const pv_vm_stats s1 = vm_stats();
+	guest_touch(a, 0, 0, false, "an empty run");
+	const pv_vm_stats s0 = guest_vm_stats();
+	guest_touch(a, 0, words, false, "guest reads 512 words across the 1 GiB page");
+	const pv_vm_stats s1 = guest_vm_stats();
 	PVT_CHECK(s1.pages_1g - s0.pages_1g == 1 && s1.pages_2m == s0.pages_2m,
 		  "after the guest read the 1 GiB page: %llu new 1 GiB leaves, %llu new 2 MiB and "
 		  "%llu new 4 KiB ones; want 1, 0 and any",
-		  static_cast<unsigned long long>(s1.pages_1g - s0.pages_1g),
-		  static_cast<unsigned long long>(s1.pages_2m - s0.pages_2m),
-		  static_cast<unsigned long long>(s1.pages_4k - s0.pages_4k));
+		  ull(s1.pages_1g - s0.pages_1g), ull(s1.pages_2m - s0.pages_2m),
+		  ull(s1.pages_4k - s0.pages_4k));
 	a.seed = 0xb16;
-	touch(a, true, "guest writes 512 words across the 1 GiB page");
-	const pv_vm_stats s2 = vm_stats();
+	guest_touch(a, 0, words, true, "guest writes 512 words across the 1 GiB page");
+	const pv_vm_stats s2 = guest_vm_stats();
 	PVT_CHECK(s2.pages_1g == s1.pages_1g, "after guest writes: %llu 1 GiB leaves, had %llu",
-		  static_cast<unsigned long long>(s2.pages_1g),
-		  static_cast<unsigned long long>(s1.pages_1g));
-	uint64_t host_wrong = 0;
-	for (uint64_t i = 0; i < words; i++)
-		if (*reinterpret_cast<volatile uint64_t*>(a.base + i * step) != pattern(i, a.seed))
-			host_wrong++;
+		  ull(s2.pages_1g), ull(s1.pages_1g));
+	const uint64_t host_wrong = host_mismatches(a, 0, words);
 	PVT_CHECK(host_wrong == 0, "the process sees %llu words without the guest's writes",
-		  static_cast<unsigned long long>(host_wrong));
+		  ull(host_wrong));
 
 	PVT_CHECK(munmap(p, gib) == 0, "munmap: %s", std::strerror(errno));
-	const pv_vm_stats s3 = vm_stats();
+	const pv_vm_stats s3 = guest_vm_stats();
 	PVT_CHECK(s3.pages_1g == s0.pages_1g, "after munmap: %llu 1 GiB leaves, had %llu before",
-		  static_cast<unsigned long long>(s3.pages_1g),
-		  static_cast<unsigned long long>(s0.pages_1g));
+		  ull(s3.pages_1g), ull(s0.pages_1g));
 	release_and_expect_baseline(c, "after releasing the guest VM");
 	if (read_count("nr_hugepages") != reserved)
 		(void)write_count("nr_hugepages", reserved);  // what the case added goes back
 	end_vm_case(c);
 	pass("a 1 GiB huge page through one 1 GiB leaf, read and written (%llu words), gone "
 	     "after munmap; nothing left",
-	     static_cast<unsigned long long>(words));
+	     ull(words));
 }
