@@ -5,11 +5,12 @@
  * A VM belongs to the mm of the process that created it: its memory slots
  * map guest-physical ranges onto that process's virtual addresses (or, in
  * mirror mode, guest-physical == host-virtual for all of user space), and
- * stage 2 is filled lazily, one leaf per fault, from the process's
- * page tables, as a 2 MiB or 1 GiB leaf where the process maps the page with
- * one (THP, hugetlbfs) and the slot allows, else 4 KiB. An mmu notifier takes mappings away before the mm changes
- * them (munmap, mprotect, fork's copy-on-write, THP, reclaim, migration),
- * with KVM's sequence-count protocol against faults in flight.
+ * stage 2 is filled lazily, one leaf per fault, from the process's page
+ * tables: a 2 MiB or 1 GiB leaf where the process maps the page with one
+ * (THP, hugetlbfs) and the slot allows, else 4 KiB. An mmu notifier takes
+ * mappings away before the mm changes them (munmap, mprotect, fork's
+ * copy-on-write, THP, reclaim, migration), with KVM's sequence-count
+ * protocol against faults in flight.
  *
  * Locks: vm->lock (mutex) serialises slot and vCPU changes; vm->mmu_lock
  * (spinlock) guards the stage-2 tables, the slots as faults read them, and

@@ -47,8 +47,6 @@ long anon_huge_kb(uint64_t addr)
 	return -1;
 }
 
-unsigned long long ull(uint64_t v) { return static_cast<unsigned long long>(v); }
-
 }  // namespace
 
 int main()

@@ -43,8 +43,6 @@ bool write_count(const char* name, long n)
 }
 long free_1g_pages() { return read_count("free_hugepages"); }
 
-unsigned long long ull(uint64_t v) { return static_cast<unsigned long long>(v); }
-
 }  // namespace
 
 int main()

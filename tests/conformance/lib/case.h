@@ -9,9 +9,13 @@
 #pragma once
 
 #include <cstdarg>
+#include <cstdint>
 #include <string>
 
 namespace pvt {
+
+// A uint64_t for printf's %llu.
+inline unsigned long long ull(uint64_t v) { return static_cast<unsigned long long>(v); }
 
 [[noreturn]] void pass(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 [[noreturn]] void fail(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
