@@ -62,20 +62,26 @@ int pv_platform_syscalls_init(void)
 	 SYSCALL_WORK_SYSCALL_EMU | SYSCALL_WORK_SYSCALL_AUDIT |               \
 	 SYSCALL_WORK_SYSCALL_USER_DISPATCH | SYSCALL_WORK_SYSCALL_EXIT_TRAP)
 
-int pv_platform_seccomp_run_filters(const struct pv_seccomp_data *data,
-				    void (*fold)(void *ctx, uint32_t result), void *ctx)
+int pv_platform_seccomp_active(void)
 {
 #ifdef CONFIG_GENERIC_ENTRY
 	unsigned long work = READ_ONCE(current_thread_info()->syscall_work);
 
 	if (!pv_sys_call)
-		return -EOPNOTSUPP;
+		return 1;
 	if (work & (SYSCALL_WORK_SECCOMP | PV_FOREIGN_WORK))
-		return -EOPNOTSUPP;
+		return 1;
+	return READ_ONCE(current->seccomp.mode) != SECCOMP_MODE_DISABLED;
 #else
-	return -EOPNOTSUPP; /* arm64 6.1 has no generic entry: no direct path yet */
+	return 1; /* arm64 6.1 has no generic entry: no direct path yet */
 #endif
-	if (READ_ONCE(current->seccomp.mode) != SECCOMP_MODE_DISABLED)
+}
+
+int pv_platform_seccomp_run_filters(const struct pv_seccomp_data *data,
+				    void (*fold)(void *ctx, uint32_t result), void *ctx)
+{
+	/* Filters are never evaluated here (see the top of this file). */
+	if (pv_platform_seccomp_active())
 		return -EOPNOTSUPP;
 	return 0; /* no filter: nothing to fold */
 }

@@ -21,9 +21,14 @@
 /* The thread flags the return to user space acts on (xfer_to_guest_mode
  * work, include/linux/entry-kvm.h): a signal, task work (the last fput of
  * a file, for one), a reschedule. */
+#define PV_GUEST_ENTRY_WORK                                                    \
+	(_TIF_NEED_RESCHED | _TIF_SIGPENDING | _TIF_NOTIFY_SIGNAL | _TIF_NOTIFY_RESUME)
+
+/* The part of it RUN returns to user space for (a reschedule it does in
+ * place); the same bits as the entry check, so that the two agree. */
 static bool pv_work_flags(void)
 {
-	return signal_pending(current) || test_thread_flag(TIF_NOTIFY_RESUME);
+	return read_thread_flags() & (PV_GUEST_ENTRY_WORK & ~_TIF_NEED_RESCHED);
 }
 
 int pv_platform_exit_work_pending(void)
@@ -40,11 +45,16 @@ void pv_platform_yield(void)
 
 int pv_platform_guest_enter_begin(void)
 {
+	unsigned long flags;
+
 	preempt_disable();
 	local_irq_disable();
 	/* Work that arrived since the check, with interrupts now off: a signal
-	 * sent after this point kicks the CPU, and the guest exits at once. */
-	if (pv_work_flags() || need_resched()) {
+	 * sent after this point kicks the CPU, and the guest exits at once.
+	 * One read of the flags word, as KVM's xfer_to_guest_mode_work_pending:
+	 * this runs before every entry. */
+	flags = read_thread_flags();
+	if (unlikely(flags & PV_GUEST_ENTRY_WORK)) {
 		local_irq_enable();
 		preempt_enable();
 		return -1;
@@ -52,7 +62,7 @@ int pv_platform_guest_enter_begin(void)
 	/* The guest runs with the task's own FPU registers, as a function of
 	 * the task would: load them if a context switch left them in memory. */
 #ifdef CONFIG_X86_64
-	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+	if (flags & _TIF_NEED_FPU_LOAD)
 		switch_fpu_return();
 #endif
 	/* Guest time accounting and RCU: time in the guest is a quiescent

@@ -53,6 +53,13 @@ using pv::fake_syscall::max_records;
 
 extern "C" {
 
+int pv_platform_seccomp_active(void)
+{
+	auto& s = pv::fake_syscall::get();
+	s.active_queries++;
+	return s.seccomp_active;
+}
+
 int pv_platform_seccomp_run_filters(const struct pv_seccomp_data* data,
 				    void (*fold)(void* ctx, uint32_t result), void* ctx)
 {

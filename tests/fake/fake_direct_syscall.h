@@ -28,7 +28,8 @@ inline constexpr unsigned max_records = 64;  // calls recorded per function
 inline constexpr unsigned max_script = 64;   // scripted results and signals
 
 // `seq` orders calls across functions: every call of the six functions
-// takes the next number, from 1 after reset().
+// takes the next number, from 1 after reset() (pv_platform_seccomp_active,
+// a query, only counts its calls).
 struct log_record {
 	unsigned seq;
 	int32_t nr;
@@ -52,6 +53,11 @@ struct syscall_record {
 
 struct state {
 	unsigned calls = 0;  // calls of the six functions (the last `seq`)
+
+	// --- pv_platform_seccomp_active --------------------------------------
+	// Returned as is; non-zero by default, so that run_filters decides.
+	int seccomp_active = 1;
+	unsigned active_queries = 0;
 
 	// --- pv_platform_seccomp_run_filters -------------------------------
 	// < 0: returned as is, fold() not called. Otherwise fold() is called

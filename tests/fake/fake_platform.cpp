@@ -343,6 +343,8 @@ int pv_platform_rdmsr_safe(uint32_t msr, uint64_t* value)
 
 unsigned int pv_platform_x86_paging_levels(void) { return st().paging_levels; }
 
+int pv_platform_seccomp_active(void) { return st().sys.seccomp_active; }
+
 int pv_platform_seccomp_run_filters(const struct pv_seccomp_data* data,
 				    void (*fold)(void* ctx, uint32_t result), void* ctx)
 {

@@ -85,6 +85,8 @@ struct syscall_call {
 
 // Plain data a test sets and reads back; reset() restores the defaults.
 struct syscall_path {
+	// pv_platform_seccomp_active: returned as is (run_filters decides).
+	int seccomp_active = 1;
 	// pv_platform_seccomp_run_filters: -errno when < 0, else fold() is
 	// called with every entry of filter_results (newest filter first) and
 	// their count is returned.

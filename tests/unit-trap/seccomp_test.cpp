@@ -143,6 +143,37 @@ TEST_P(seccomp_test, no_filter_runs_the_call)
 	EXPECT_EQ(stats.direct_syscalls, 1U);
 }
 
+// The platform's pre-check: a task it reports free of seccomp and of other
+// syscall-entry work gets its call run without run_filters (and without its
+// seccomp_data being built); a denied number still fails with ENOSYS.
+TEST_P(seccomp_test, task_without_seccomp_skips_the_filters)
+{
+	fake::get().seccomp_active = 0;
+	fake::get().default_result = 1000;
+	EXPECT_EQ(run(getpid()), resumed(1000));
+	EXPECT_EQ(run(make_call(arch(), 0xffffffffU)), resumed(-L::enosys));
+	const auto& f = fake::get();
+	EXPECT_EQ(f.active_queries, 2U);
+	EXPECT_EQ(f.filter_runs, 0U);
+	ASSERT_EQ(f.syscall_calls, 1U) << "the denied number never ran";
+	EXPECT_EQ(f.syscalls[0].nr, getpid_nr(arch()));
+	EXPECT_EQ(stats.direct_syscalls, 1U);
+	EXPECT_EQ(stats.denied, 1U);
+}
+
+// Asked for every call that reaches the seccomp step, and only for those:
+// one the trap hands to user space by its class never asks.
+TEST_P(seccomp_test, pre_check_only_for_calls_seccomp_would_see)
+{
+	fake::set_filters({L::seccomp_ret_errno | 5});
+	EXPECT_EQ(run(getpid()), resumed(-5));
+	EXPECT_EQ(fake::get().active_queries, 1U);
+	EXPECT_EQ(fake::get().filter_runs, 1U) << "an active task's filters decide";
+	const hypercall clone = make_call(arch(), arch() == syscall_arch::x86_64 ? 56 : 220);
+	EXPECT_EQ(run(clone).exit.why, syscall_why::user_only);
+	EXPECT_EQ(fake::get().active_queries, 1U);
+}
+
 TEST_P(seccomp_test, allow_runs_the_call)
 {
 	fake::set_filters({L::seccomp_ret_allow | 0x55});

@@ -142,6 +142,15 @@ struct pv_seccomp_data {
 };
 
 /*
+ * Whether the calling task's syscalls need pv_platform_seccomp_run_filters:
+ * 0 only when the task has no seccomp mode and no other syscall-entry work
+ * (ptrace, audit, tracepoints, syscall user dispatch), so that run_filters
+ * would run no filter and report no error; the core then runs an allowed
+ * call without building its seccomp_data. Non-zero: the core calls
+ * run_filters, whose answer decides. Runs before every direct syscall.
+ */
+int pv_platform_seccomp_active(void);
+/*
  * Runs every seccomp filter of the calling task on `data`, newest first,
  * and calls fold(ctx, result) with each filter's raw return value
  * (action | data); the core applies seccomp's precedence as it goes.

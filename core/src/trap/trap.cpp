@@ -98,6 +98,69 @@ trap_outcome portvisor_hypercall(const hypercall& hc, trap_stats& stats)
 	return to_user(hc, exit_reason::hypercall, syscall_why::none);
 }
 
+// The seccomp step of a call the trap would run: true, with `out`, when
+// the filters' verdict ends the call here (an errno, a trap, a kill, the
+// native path); false when the call goes on (allow, log).
+bool seccomp_stops(const hypercall& hc, u64 guest_ip, trap_stats& stats, trap_outcome& out)
+{
+	pv_seccomp_data data{};
+	data.nr = int32_t(hc.nr);
+	data.arch = audit_arch(hc.arch);
+	data.instruction_pointer = guest_ip;
+	copy_args(data.args, hc);
+
+	fold_state folded{};
+	const int ran = pv_platform_seccomp_run_filters(&data, fold, &folded);
+	// An error, or a count that disagrees with the results folded, means
+	// the filters' verdict is unknown: never run the call, never allow it.
+	if (ran < 0 || u32(ran) != folded.folds) {
+		stats.no_filter++;
+		out = to_user(hc, exit_reason::syscall, syscall_why::no_filter);
+		return true;
+	}
+
+	const seccomp_decision d = seccomp_decide(folded.ret);
+	switch (d.verdict) {
+	case seccomp_verdict::allow: return false;
+	case seccomp_verdict::log:
+		stats.seccomp_log++;
+		pv_platform_seccomp_log(data.nr, d.action);
+		return false;
+	case seccomp_verdict::error:
+		stats.seccomp_errno++;
+		pv_platform_seccomp_log(data.nr, d.action);
+		out = resume_with(seccomp_errno_result(d.data));
+		return true;
+	case seccomp_verdict::trap: {
+		stats.seccomp_trap++;
+		pv_platform_seccomp_send_sigsys(&data, d.data);
+		pv_platform_seccomp_log(data.nr, d.action);
+		// Not run; the vCPU exits so that SIGSYS is delivered now.
+		out = resume_with(-linux_abi::enosys);
+		out.kind = trap_kind::exit_to_user;
+		out.exit.reason = exit_reason::interrupted;
+		out.exit.nr = hc.nr;
+		copy_args(out.exit.args, hc);
+		return true;
+	}
+	case seccomp_verdict::native:
+		stats.seccomp_native++;
+		out = to_user(hc, exit_reason::syscall, syscall_why::seccomp);
+		return true;
+	case seccomp_verdict::kill_thread:
+		stats.seccomp_kill++;
+		pv_platform_seccomp_kill(0, &data);
+		out = stop(stop_reason::seccomp_kill_thread);
+		return true;
+	case seccomp_verdict::kill_process:
+	default:
+		stats.seccomp_kill++;
+		pv_platform_seccomp_kill(1, &data);
+		out = stop(stop_reason::seccomp_kill_process);
+		return true;
+	}
+}
+
 trap_outcome decide(const hypercall& hc, u64 guest_ip, const trap_policy& policy, trap_stats& stats)
 {
 	if (is_hypercall_number(hc.nr))
@@ -112,57 +175,13 @@ trap_outcome decide(const hypercall& hc, u64 guest_ip, const trap_policy& policy
 		stats.not_allowed++;
 		return to_user(hc, exit_reason::syscall, syscall_why::not_allowed);
 	}
-
-	pv_seccomp_data data{};
-	data.nr = int32_t(hc.nr);
-	data.arch = audit_arch(hc.arch);
-	data.instruction_pointer = guest_ip;
-	copy_args(data.args, hc);
-
-	fold_state folded{};
-	const int ran = pv_platform_seccomp_run_filters(&data, fold, &folded);
-	// An error, or a count that disagrees with the results folded, means
-	// the filters' verdict is unknown: never run the call, never allow it.
-	if (ran < 0 || u32(ran) != folded.folds) {
-		stats.no_filter++;
-		return to_user(hc, exit_reason::syscall, syscall_why::no_filter);
-	}
-
-	const seccomp_decision d = seccomp_decide(folded.ret);
-	switch (d.verdict) {
-	case seccomp_verdict::allow: break;
-	case seccomp_verdict::log:
-		stats.seccomp_log++;
-		pv_platform_seccomp_log(data.nr, d.action);
-		break;
-	case seccomp_verdict::error:
-		stats.seccomp_errno++;
-		pv_platform_seccomp_log(data.nr, d.action);
-		return resume_with(seccomp_errno_result(d.data));
-	case seccomp_verdict::trap: {
-		stats.seccomp_trap++;
-		pv_platform_seccomp_send_sigsys(&data, d.data);
-		pv_platform_seccomp_log(data.nr, d.action);
-		// Not run; the vCPU exits so that SIGSYS is delivered now.
-		trap_outcome o = resume_with(-linux_abi::enosys);
-		o.kind = trap_kind::exit_to_user;
-		o.exit.reason = exit_reason::interrupted;
-		o.exit.nr = hc.nr;
-		copy_args(o.exit.args, hc);
-		return o;
-	}
-	case seccomp_verdict::native:
-		stats.seccomp_native++;
-		return to_user(hc, exit_reason::syscall, syscall_why::seccomp);
-	case seccomp_verdict::kill_thread:
-		stats.seccomp_kill++;
-		pv_platform_seccomp_kill(0, &data);
-		return stop(stop_reason::seccomp_kill_thread);
-	case seccomp_verdict::kill_process:
-	default:
-		stats.seccomp_kill++;
-		pv_platform_seccomp_kill(1, &data);
-		return stop(stop_reason::seccomp_kill_process);
+	// Seccomp next, as in the native entry: a denied number's verdict too is
+	// the filters' first. The data is built only for a task the platform
+	// says has filters or other syscall-entry work.
+	if (pv_platform_seccomp_active() != 0) {
+		trap_outcome stopped{};
+		if (seccomp_stops(hc, guest_ip, stats, stopped))
+			return stopped;
 	}
 
 	if (cls == syscall_class::deny) {
