@@ -26,9 +26,7 @@ inline std::ostream& operator<<(std::ostream& os, const trap_outcome& o)
 	   << " stop=" << (unsigned(o.stop) < 4 ? stops[unsigned(o.stop)] : "?")
 	   << " yield=" << o.yield << " value=" << int64_t(o.value)
 	   << " restart_nr=" << o.restart_nr << " exit={reason=" << unsigned(o.exit.reason)
-	   << " why=" << unsigned(o.exit.why) << " nr=" << o.exit.nr << " args=" << o.exit.args[0]
-	   << "," << o.exit.args[1] << "," << o.exit.args[2] << "," << o.exit.args[3] << ","
-	   << o.exit.args[4] << "," << o.exit.args[5] << "}}";
+	   << " why=" << unsigned(o.exit.why) << "}}";
 	return os;
 }
 
@@ -84,40 +82,38 @@ inline constexpr u64 test_args[6] = {0x11, 0x22, 0x33, 0x44, 0x55, 0x66};
 	return o;
 }
 
-[[nodiscard]] inline trap_outcome exited(exit_reason reason, syscall_why why, reg_update update,
-					 const hypercall& hc)
+// The helpers below name the call `hc` they answer, for the reader: RUN
+// reports its number and arguments from the hypercall itself, and the
+// outcome does not carry them (outcome.h).
+[[nodiscard]] inline trap_outcome exited(exit_reason reason, syscall_why why, reg_update update)
 {
 	trap_outcome o{};
 	o.kind = trap_kind::exit_to_user;
 	o.update = update;
 	o.exit.reason = reason;
 	o.exit.why = why;
-	o.exit.nr = hc.nr;
-	for (unsigned i = 0; i < 6; i++)
-		o.exit.args[i] = hc.args[i];
 	return o;
 }
 
 // PV_EXIT_SYSCALL for user space to issue `hc` natively.
-[[nodiscard]] inline trap_outcome handed(syscall_why why, const hypercall& hc)
+[[nodiscard]] inline trap_outcome handed(syscall_why why, [[maybe_unused]] const hypercall& hc)
 {
-	return exited(exit_reason::syscall, why, reg_update::advance, hc);
+	return exited(exit_reason::syscall, why, reg_update::advance);
 }
 
 // PV_EXIT_INTERRUPTED after `hc`, the result register set to `value`.
-[[nodiscard]] inline trap_outcome interrupted(int64_t value, const hypercall& hc)
+[[nodiscard]] inline trap_outcome interrupted(int64_t value, [[maybe_unused]] const hypercall& hc)
 {
-	trap_outcome o =
-	    exited(exit_reason::interrupted, syscall_why::none, reg_update::complete, hc);
+	trap_outcome o = exited(exit_reason::interrupted, syscall_why::none, reg_update::complete);
 	o.value = u64(value);
 	return o;
 }
 
 // PV_EXIT_INTERRUPTED after `hc`, set up to restart with `nr_reg`.
-[[nodiscard]] inline trap_outcome interrupted_restart(u64 nr_reg, const hypercall& hc)
+[[nodiscard]] inline trap_outcome interrupted_restart(u64 nr_reg,
+						      [[maybe_unused]] const hypercall& hc)
 {
-	trap_outcome o =
-	    exited(exit_reason::interrupted, syscall_why::none, reg_update::restart, hc);
+	trap_outcome o = exited(exit_reason::interrupted, syscall_why::none, reg_update::restart);
 	o.restart_nr = nr_reg;
 	return o;
 }

@@ -62,16 +62,15 @@ trap_outcome resume_with(int64_t value)
 }
 
 // RUN returns to user space; the guest continues after the hypercall when
-// it runs again, with the result register left for user space.
-trap_outcome to_user(const hypercall& hc, exit_reason reason, syscall_why why)
+// it runs again, with the result register left for user space (RUN
+// reports the hypercall's number and arguments).
+trap_outcome to_user(exit_reason reason, syscall_why why)
 {
 	trap_outcome o{};
 	o.kind = trap_kind::exit_to_user;
 	o.update = reg_update::advance;
 	o.exit.reason = reason;
 	o.exit.why = why;
-	o.exit.nr = hc.nr;
-	copy_args(o.exit.args, hc);
 	return o;
 }
 
@@ -95,7 +94,7 @@ trap_outcome portvisor_hypercall(const hypercall& hc, trap_stats& stats)
 		stats.hc_exit_to_user++;
 	else
 		stats.hc_unknown++;
-	return to_user(hc, exit_reason::hypercall, syscall_why::none);
+	return to_user(exit_reason::hypercall, syscall_why::none);
 }
 
 // The seccomp step of a call the trap would run: true, with `out`, when
@@ -115,7 +114,7 @@ bool seccomp_stops(const hypercall& hc, u64 guest_ip, trap_stats& stats, trap_ou
 	// the filters' verdict is unknown: never run the call, never allow it.
 	if (ran < 0 || u32(ran) != folded.folds) {
 		stats.no_filter++;
-		out = to_user(hc, exit_reason::syscall, syscall_why::no_filter);
+		out = to_user(exit_reason::syscall, syscall_why::no_filter);
 		return true;
 	}
 
@@ -139,13 +138,11 @@ bool seccomp_stops(const hypercall& hc, u64 guest_ip, trap_stats& stats, trap_ou
 		out = resume_with(-linux_abi::enosys);
 		out.kind = trap_kind::exit_to_user;
 		out.exit.reason = exit_reason::interrupted;
-		out.exit.nr = hc.nr;
-		copy_args(out.exit.args, hc);
 		return true;
 	}
 	case seccomp_verdict::native:
 		stats.seccomp_native++;
-		out = to_user(hc, exit_reason::syscall, syscall_why::seccomp);
+		out = to_user(exit_reason::syscall, syscall_why::seccomp);
 		return true;
 	case seccomp_verdict::kill_thread:
 		stats.seccomp_kill++;
@@ -169,11 +166,11 @@ trap_outcome decide(const hypercall& hc, u64 guest_ip, const trap_policy& policy
 	const syscall_class cls = classify(hc.arch, hc.nr);
 	if (cls == syscall_class::user || is_portvisor_ioctl(hc.arch, hc.nr, hc.args[1])) {
 		stats.user_only++;
-		return to_user(hc, exit_reason::syscall, syscall_why::user_only);
+		return to_user(exit_reason::syscall, syscall_why::user_only);
 	}
 	if (!policy.allow_list.permits(hc.nr)) {
 		stats.not_allowed++;
-		return to_user(hc, exit_reason::syscall, syscall_why::not_allowed);
+		return to_user(exit_reason::syscall, syscall_why::not_allowed);
 	}
 	// Seccomp next, as in the native entry: a denied number's verdict too is
 	// the filters' first. The data is built only for a task the platform

@@ -23,14 +23,15 @@ void clear_exit(pv_run& r)
 		p = 0;
 }
 
-void report_trap_exit(vcpu& c, const trap::trap_exit& e, u64 ip)
+// The trap's exit, with the number and arguments of the hypercall.
+void report_trap_exit(vcpu& c, const trap::trap_exit& e, const trap::hypercall& hc, u64 ip)
 {
 	pv_run& r = *c.run;
 	r.exit_reason = u32(e.reason);
 	r.guest_ip = ip;
-	r.syscall.nr = e.nr;
+	r.syscall.nr = hc.nr;
 	for (unsigned i = 0; i < 6; i++)
-		r.syscall.args[i] = e.args[i];
+		r.syscall.args[i] = hc.args[i];
 	r.syscall.why = u32(e.why);
 }
 
@@ -71,7 +72,7 @@ int handle_hypercall(vcpu& c)
 			pv_platform_yield();
 		return 1;
 	case trap::trap_kind::exit_to_user:
-		report_trap_exit(c, o.exit, next_ip);
+		report_trap_exit(c, o.exit, hc, next_ip);
 		return o.exit.reason == trap::exit_reason::interrupted ? -PV_EINTR : 0;
 	case trap::trap_kind::stop: break;
 	}

@@ -48,16 +48,16 @@ enum class syscall_why : u32 {
 	no_filter = 4,    // PV_SYSCALL_NO_FILTER: the filters could not be evaluated
 };
 
-// What RUN reports to user space.
-//   hypercall:   nr = the PV_HC_* number, args = its arguments (args[0] is
-//                the value of PV_HC_EXIT_TO_USER)
-//   syscall:     why; nr and args = the call for user space to issue natively
-//   interrupted: nr and args = the syscall after which a signal is pending
+// What RUN reports to user space, with the number and arguments of the
+// hypercall that ended in it (the core takes them from the hypercall: the
+// outcome stays small, as it is built and copied on every direct syscall):
+//   hypercall:   the PV_HC_* number and its arguments (args[0] is the value
+//                of PV_HC_EXIT_TO_USER)
+//   syscall:     why; the call for user space to issue natively
+//   interrupted: the syscall after which a signal is pending
 struct trap_exit {
 	exit_reason reason = exit_reason::none;
 	syscall_why why = syscall_why::none;
-	u64 nr = 0;
-	u64 args[6] = {};
 
 	[[nodiscard]] constexpr bool operator==(const trap_exit&) const = default;
 };

@@ -79,9 +79,6 @@ namespace pv::trap {
 	}
 	o.kind = trap_kind::exit_to_user;
 	o.exit.reason = exit_reason::interrupted;
-	o.exit.nr = hc.nr;
-	for (unsigned i = 0; i < 6; i++)
-		o.exit.args[i] = hc.args[i];
 	return o;
 }
 
