@@ -162,12 +162,15 @@ enum pv_signal_disposition pv_platform_pending_signal(void)
 	sigset_t pending;
 	int sig;
 
+	/* The common case in one read of the flags word: no signal, no task
+	 * work. A sigmask saved by ppoll/pselect/sigsuspend is restored by the
+	 * return to user space: exit there even without a signal. */
+	if (likely(!(read_thread_flags() &
+		     (_TIF_SIGPENDING | _TIF_NOTIFY_SIGNAL | _TIF_NOTIFY_RESUME))) &&
+	    !test_restore_sigmask())
+		return PV_SIGNAL_NONE;
 	if (fatal_signal_pending(t))
 		return PV_SIGNAL_FATAL;
-	/* A sigmask saved by ppoll/pselect/sigsuspend is restored by the
-	 * return to user space: exit there even without a signal. */
-	if (!signal_pending(t) && !test_thread_flag(TIF_NOTIFY_RESUME) && !test_restore_sigmask())
-		return PV_SIGNAL_NONE;
 	spin_lock_irq(&t->sighand->siglock);
 	sigandnsets(&pending, &t->pending.signal, &t->blocked);
 	sig = pv_first_signal(&pending);
