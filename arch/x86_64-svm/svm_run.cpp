@@ -10,6 +10,7 @@
 #include "portvisor/x86/cpuid.h"
 #include "portvisor/x86/msr_access.h"
 #include "portvisor/x86/rules.h"
+#include "portvisor/x86/xsetbv.h"
 #include "x86_64-svm/svm_backend.h"
 #include "x86_64-svm/vmcb.h"
 
@@ -469,8 +470,9 @@ long vcpu_ioctl(core::vcpu& c, unsigned int cmd, uint64_t arg)
 
 // --- the world switch ------------------------------------------------------------------------
 // Length of an instruction the exit stands on, when the CPU has no
-// next-RIP (QEMU's TCG): VMMCALL 0f 01 d9, HLT f4, CPUID 0f a2.
-constexpr u64 len_vmmcall = 3, len_hlt = 1, len_cpuid = 2;
+// next-RIP (QEMU's TCG): VMMCALL 0f 01 d9, HLT f4, CPUID 0f a2, XSETBV
+// 0f 01 d1.
+constexpr u64 len_vmmcall = 3, len_hlt = 1, len_cpuid = 2, len_xsetbv = 3;
 
 void skip(svm_vcpu& a, u64 len)
 {
@@ -557,6 +559,11 @@ exit_info run_once(core::vcpu& c, unsigned int cpu)
 		e.kind = exit_kind::host_event;  // taken by the host once interrupts are on
 	} else if (code == vmcb::exit::cpuid) {
 		emulate_cpuid(a);
+		e.kind = exit_kind::host_event;
+	} else if (code == vmcb::exit::xsetbv &&
+		   x86::guest_xsetbv_changes_nothing(a.gprs[1], get<u64>(a.vmcb, vmcb::rax),
+						     a.gprs[2])) {
+		skip(a, len_xsetbv);
 		e.kind = exit_kind::host_event;
 	} else if (code == vmcb::exit::hlt) {
 		skip(a, len_hlt);

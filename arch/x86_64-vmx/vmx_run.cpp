@@ -17,6 +17,7 @@
 #include "portvisor/x86/cpuid.h"
 #include "portvisor/x86/msr.h"
 #include "portvisor/x86/msr_access.h"
+#include "portvisor/x86/xsetbv.h"
 #include "x86_64-vmx/vmcs_build.h"
 #include "x86_64-vmx/vmcs_fields.h"
 #include "x86_64-vmx/vmentry_check.h"
@@ -1036,6 +1037,15 @@ exit_info run_once(core::vcpu& c, unsigned int cpu)
 		skip_instruction(a);
 		e.guest_ip = vmread(f::guest_rip);  // where it resumes, as for hypercalls
 		e.kind = exit_kind::halt;
+		return e;
+	case exit_reason::xsetbv:  // RCX, RAX, RDX: registers 1, 0, 2
+		if (x86::guest_xsetbv_changes_nothing(a.gprs[1], a.gprs[0], a.gprs[2])) {
+			skip_instruction(a);
+			e.kind = exit_kind::host_event;
+			return e;
+		}
+		e.qualification = 0;  // 28.2.1: XSETBV has no exit qualification
+		e.kind = exit_kind::other;
 		return e;
 	case exit_reason::triple_fault: e.kind = exit_kind::shutdown; return e;
 	case exit_reason::preemption_timer:  // the guest ran its slice: host work first

@@ -3,8 +3,10 @@
 // and leave the vCPU usable: HLT (RIP past it), an exception (#UD: vector,
 // no error code; not INT3: QEMU's TCG checks it as a software interrupt
 // against the guest's empty IDT before the #BP intercept, unlike the APM), and instructions that
-// touch host hardware state (an I/O port, a debug register), reported as PV_EXIT_INTERNAL_ERROR
-// with the hardware exit code. After each, the same vCPU runs a direct getpid.
+// touch host hardware state (an I/O port, a debug register, an MSR, an XSETBV that would change
+// XCR0), reported as PV_EXIT_INTERNAL_ERROR with the hardware exit code. XSETBV of the XCR0
+// the guest already runs with completes in the kernel. After each, the same vCPU runs a direct
+// getpid.
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -40,7 +42,64 @@ uint64_t guest_dr7(void*)
 	return 0;
 }
 
+uint64_t guest_rdmsr(void*)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(0x1b));  // IA32_APIC_BASE
+	return lo;
+}
+
+// XCR0 as the guest sees it (the thread's), set to itself, read again.
+uint64_t guest_xsetbv_same(void*)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	__asm__ volatile("xsetbv" ::"a"(lo), "d"(hi), "c"(0));
+	uint32_t lo2, hi2;
+	__asm__ volatile("xgetbv" : "=a"(lo2), "=d"(hi2) : "c"(0));
+	return (lo2 == lo && hi2 == hi) ? (uint64_t(hi) << 32 | lo) : 0;
+}
+
+// XCR0 with x87 only: a valid value the guest cannot have (it runs with the
+// thread's XCR0).
+uint64_t guest_xsetbv_x87(void*)
+{
+	__asm__ volatile("xsetbv" ::"a"(1), "d"(0), "c"(0));
+	return 0;
+}
+
 uint64_t guest_getpid(void*) { return static_cast<uint64_t>(pv_syscall0(SYS_getpid)); }
+
+uint64_t host_xcr0()
+{
+	uint32_t lo, hi;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return uint64_t(hi) << 32 | lo;
+}
+
+// QEMU's TCG names itself in the hypervisor leaf. Before QEMU 8.2
+// ("target/i386: check intercept for XSETBV", October 2023) its SVM does
+// not intercept XSETBV: a guest's XSETBV writes the L1 host's own XCR0.
+bool host_is_qemu_tcg()
+{
+	uint32_t a, b, c, d;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+	if (((c >> 31) & 1) == 0)
+		return false;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x40000000), "c"(0));
+	char id[13] = {};
+	std::memcpy(id, &b, 4);
+	std::memcpy(id + 4, &c, 4);
+	std::memcpy(id + 8, &d, 4);
+	return std::strcmp(id, "TCGTCGTCGTCG") == 0;
+}
+
+bool host_has_osxsave()
+{
+	uint32_t a, b, c, d;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+	return (c >> 27) & 1;  // CPUID.01H:ECX.OSXSAVE
+}
 
 void still_runs(const char* after)
 {
@@ -88,16 +147,38 @@ int main()
 		still_runs(x.name);
 	}
 
-	// AMD APM Vol. 2, Appendix C: IOIO 0x7b, DR7 write 0x37. Intel SDM
-	// Vol. 3D, Appendix C: I/O instruction 30, MOV DR 29.
+	// XSETBV of the XCR0 the guest runs with lets it run on (the backend
+	// completes it in the kernel: what a guest kernel does at start-up);
+	// another value exits below.
+	const bool xsave = host_has_osxsave();
 	const bool vmx = c.caps.backend == PV_BACKEND_VMX;
+	const bool changed_xcr0 = xsave && (vmx || !host_is_qemu_tcg());
+	if (xsave) {
+		const uint64_t xcr0 =
+		    guest_run(guest_xsetbv_same, nullptr, "xsetbv of the same XCR0");
+		PVT_CHECK(
+		    xcr0 == host_xcr0(),
+		    "xsetbv of the same XCR0: the guest read %#llx around it, the host has %#llx",
+		    static_cast<unsigned long long>(xcr0),
+		    static_cast<unsigned long long>(host_xcr0()));
+	}
+
+	// AMD APM Vol. 2, Appendix C: IOIO 0x7b, DR7 write 0x37, MSR 0x7c,
+	// XSETBV 0x8d. Intel SDM Vol. 3D, Appendix C: I/O instruction 30, MOV
+	// DR 29, RDMSR 31, XSETBV 55.
 	struct {
 		portvisor::guest_fn fn;
 		uint64_t hw_reason;
 		const char* name;
 	} const hardware[] = {{guest_port, vmx ? 30U : 0x7bU, "outb to port 0x80"},
-			      {guest_dr7, vmx ? 29U : 0x37U, "mov to dr7"}};
+			      {guest_dr7, vmx ? 29U : 0x37U, "mov to dr7"},
+			      {guest_rdmsr, vmx ? 31U : 0x7cU, "rdmsr of IA32_APIC_BASE"},
+			      {guest_xsetbv_x87, vmx ? 55U : 0x8dU, "xsetbv of XCR0 = x87 only"}};
 	for (const auto& h : hardware) {
+		// Without CR4.OSXSAVE the guest's XSETBV is a #UD, not this check's
+		// subject; under QEMU's TCG SVM it would change the host's XCR0.
+		if (h.fn == guest_xsetbv_x87 && !changed_xcr0)
+			continue;
 		r = run_until_error(h.fn, nullptr, &err, h.name);
 		PVT_CHECK(r.exit_reason == PV_EXIT_INTERNAL_ERROR && r.hw.hw_reason == h.hw_reason,
 			  "%s: exit %u (%s) hw_reason %#llx, want internal error %#llx", h.name,
@@ -107,7 +188,13 @@ int main()
 		still_runs(h.name);
 	}
 	end_vm_case(c);
-	pass("hlt, #UD, an I/O port and a debug register exit with their data; the vCPU runs "
-	     "on after each");
+	pass("hlt, #UD, an I/O port, a debug register, rdmsr%s exit with their data; the vCPU runs "
+	     "on after each%s",
+	     changed_xcr0 ? " and an XSETBV that would change XCR0" : "",
+	     !xsave ? " (no OSXSAVE: no XSETBV checks)"
+	     : changed_xcr0
+		 ? "; XSETBV of the XCR0 it has lets the guest run on"
+		 : "; XSETBV of the XCR0 it has lets the guest run on (QEMU TCG: no XSETBV that "
+		   "changes XCR0, its SVM does not intercept XSETBV)");
 #endif
 }
