@@ -36,13 +36,16 @@ uint64_t pv_platform_x86_host_spec_ctrl(void)
 	return this_cpu_read(x86_spec_ctrl_current);
 }
 
-void pv_platform_x86_l1d_flush_before_guest(void)
+int pv_platform_x86_l1d_flush_wanted(void)
 {
 	/* KVM's vmentry_l1d_flush=always, without its software fallback: a
-	 * CPU affected by L1TF without IA32_FLUSH_CMD gets no flush (logged at
-	 * load by the backend). */
-	if (boot_cpu_has_bug(X86_BUG_L1TF) && boot_cpu_has(X86_FEATURE_FLUSH_L1D))
-		native_wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
+	 * CPU affected by L1TF without IA32_FLUSH_CMD gets no flush. */
+	return boot_cpu_has_bug(X86_BUG_L1TF) && boot_cpu_has(X86_FEATURE_FLUSH_L1D);
+}
+
+void pv_platform_x86_l1d_flush(void)
+{
+	native_wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
 }
 
 void pv_platform_x86_vmx_restore_host(void)

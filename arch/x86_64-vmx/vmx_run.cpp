@@ -194,6 +194,7 @@ struct hw_state {
 	u64 host_pat = 0, host_efer = 0;
 	u64 page_sizes = 0;         // EPT leaf sizes (the probe's, from IA32_VMX_EPT_VPID_CAP)
 	bool has_debugctl = false;  // emulators may lack IA32_DEBUGCTL
+	bool l1d_flush = false;     // before every entry (L1TF), as the kernel asks
 };
 constinit hw_state g_hw{};
 constexpr u32 vpid_words = 1024;  // 65536 VPIDs
@@ -382,14 +383,15 @@ int setup(const core::capabilities& probed)
 	g_hw.vpids[0] = 1;  // VPID 0 is the host's
 	u64 debugctl = 0;
 	g_hw.has_debugctl = pv_platform_rdmsr_safe(msr_debugctl, &debugctl) == 0;
+	g_hw.l1d_flush = pv_platform_x86_l1d_flush_wanted() != 0;
 	g_hw.host_pat = rdmsr(msr_pat);
 	g_hw.host_efer = rdmsr(x86::msr::ia32_efer);
 	pv_platform_log(PV_LOG_INFO,
 			"vmx: controls pin 0x%x proc 0x%x proc2 0x%x exit 0x%x entry 0x%x; EPT "
-			"%u-level%s, VPID %s\n",
+			"%u-level%s, VPID %s, L1D flush before entry %s\n",
 			g_hw.cfg.pin, g_hw.cfg.proc, g_hw.cfg.proc2, g_hw.cfg.exit, g_hw.cfg.entry,
 			g_hw.cfg.ept_levels, g_hw.cfg.ept_ad ? " with A/D" : "",
-			g_hw.cfg.vpid ? "on" : "off");
+			g_hw.cfg.vpid ? "on" : "off", g_hw.l1d_flush ? "on" : "off");
 	return 0;
 }
 
@@ -951,7 +953,8 @@ exit_info run_once(core::vcpu& c, unsigned int cpu)
 	const u64 spec_ctrl = pv_platform_x86_host_spec_ctrl();
 	if (spec_ctrl != 0)
 		wrmsr(msr_spec_ctrl, 0);
-	pv_platform_x86_l1d_flush_before_guest();
+	if (g_hw.l1d_flush)
+		pv_platform_x86_l1d_flush();
 
 	const int failed = pv_vmx_vmrun(a.gprs, a.launched ? 1 : 0, &a.host_rsp);
 

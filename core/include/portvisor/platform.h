@@ -107,9 +107,12 @@ uint64_t pv_platform_x86_cr4_update(uint64_t set, uint64_t clear);
 /* The host's IA32_SPEC_CTRL on this CPU now (the kernel's per-CPU copy:
  * the task's SSBD included), or 0 when the CPU has no such MSR. */
 uint64_t pv_platform_x86_host_spec_ctrl(void);
-/* The L1D flush the kernel's L1TF mitigation asks for before a guest runs
- * (IA32_FLUSH_CMD), when the CPU is affected. Interrupts off. */
-void pv_platform_x86_l1d_flush_before_guest(void);
+/* Whether the kernel's L1TF mitigation asks for an L1D flush before a
+ * guest runs: the CPU is affected and has IA32_FLUSH_CMD. Fixed after boot:
+ * a backend asks once, at load. */
+int pv_platform_x86_l1d_flush_wanted(void);
+/* That flush (IA32_FLUSH_CMD). Interrupts off. */
+void pv_platform_x86_l1d_flush(void);
 /* After VM exits (VMX): the exits left the TSS limit at 0x67 and the GDT
  * limit at 0xffff; put them back before the CPU goes to another task or to
  * user space (KVM's vmx_prepare_switch_to_host). Preemption off. */
