@@ -8,6 +8,7 @@
 // the guest already runs with completes in the kernel. After each, the same vCPU runs a direct
 // getpid.
 #include <cerrno>
+#include <cpuid.h>
 #include <cstdint>
 #include <cstring>
 #include <sys/syscall.h>
@@ -49,15 +50,20 @@ uint64_t guest_rdmsr(void*)
 	return lo;
 }
 
-// XCR0 as the guest sees it (the thread's), set to itself, read again.
-uint64_t guest_xsetbv_same(void*)
+// XCR0 (XGETBV 0), in the guest or the host: the same code runs in both.
+uint64_t xcr0_now()
 {
 	uint32_t lo, hi;
 	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-	__asm__ volatile("xsetbv" ::"a"(lo), "d"(hi), "c"(0));
-	uint32_t lo2, hi2;
-	__asm__ volatile("xgetbv" : "=a"(lo2), "=d"(hi2) : "c"(0));
-	return (lo2 == lo && hi2 == hi) ? (uint64_t(hi) << 32 | lo) : 0;
+	return uint64_t(hi) << 32 | lo;
+}
+
+// XCR0 as the guest sees it (the thread's), set to itself, read again.
+uint64_t guest_xsetbv_same(void*)
+{
+	const uint64_t before = xcr0_now();
+	__asm__ volatile("xsetbv" ::"a"(uint32_t(before)), "d"(uint32_t(before >> 32)), "c"(0));
+	return xcr0_now() == before ? before : 0;
 }
 
 // XCR0 with x87 only: a valid value the guest cannot have (it runs with the
@@ -70,11 +76,11 @@ uint64_t guest_xsetbv_x87(void*)
 
 uint64_t guest_getpid(void*) { return static_cast<uint64_t>(pv_syscall0(SYS_getpid)); }
 
-uint64_t host_xcr0()
+// CPUID.01H:ECX bits the case asks about (SDM Vol. 2A, Table 3-10).
+bool leaf1_ecx_bit(unsigned bit)
 {
-	uint32_t lo, hi;
-	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-	return uint64_t(hi) << 32 | lo;
+	unsigned a, b, c, d;
+	return __get_cpuid(1, &a, &b, &c, &d) && ((c >> bit) & 1);
 }
 
 // QEMU's TCG names itself in the hypervisor leaf. Before QEMU 8.2
@@ -82,23 +88,11 @@ uint64_t host_xcr0()
 // not intercept XSETBV: a guest's XSETBV writes the L1 host's own XCR0.
 bool host_is_qemu_tcg()
 {
-	uint32_t a, b, c, d;
-	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
-	if (((c >> 31) & 1) == 0)
+	if (!leaf1_ecx_bit(31))  // no hypervisor
 		return false;
-	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x40000000), "c"(0));
-	char id[13] = {};
-	std::memcpy(id, &b, 4);
-	std::memcpy(id + 4, &c, 4);
-	std::memcpy(id + 8, &d, 4);
-	return std::strcmp(id, "TCGTCGTCGTCG") == 0;
-}
-
-bool host_has_osxsave()
-{
-	uint32_t a, b, c, d;
-	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
-	return (c >> 27) & 1;  // CPUID.01H:ECX.OSXSAVE
+	unsigned a, id[3];
+	__cpuid(0x40000000, a, id[0], id[1], id[2]);
+	return std::memcmp(id, "TCGTCGTCGTCG", sizeof(id)) == 0;
 }
 
 void still_runs(const char* after)
@@ -150,17 +144,17 @@ int main()
 	// XSETBV of the XCR0 the guest runs with lets it run on (the backend
 	// completes it in the kernel: what a guest kernel does at start-up);
 	// another value exits below.
-	const bool xsave = host_has_osxsave();
+	const bool xsave = leaf1_ecx_bit(27);  // OSXSAVE
 	const bool vmx = c.caps.backend == PV_BACKEND_VMX;
 	const bool changed_xcr0 = xsave && (vmx || !host_is_qemu_tcg());
 	if (xsave) {
 		const uint64_t xcr0 =
 		    guest_run(guest_xsetbv_same, nullptr, "xsetbv of the same XCR0");
 		PVT_CHECK(
-		    xcr0 == host_xcr0(),
+		    xcr0 == xcr0_now(),
 		    "xsetbv of the same XCR0: the guest read %#llx around it, the host has %#llx",
 		    static_cast<unsigned long long>(xcr0),
-		    static_cast<unsigned long long>(host_xcr0()));
+		    static_cast<unsigned long long>(xcr0_now()));
 	}
 
 	// AMD APM Vol. 2, Appendix C: IOIO 0x7b, DR7 write 0x37, MSR 0x7c,
