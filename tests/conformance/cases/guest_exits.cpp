@@ -8,11 +8,13 @@
 // the guest already runs with completes in the kernel. After each, the same vCPU runs a direct
 // getpid.
 #include <cerrno>
-#include <cpuid.h>
 #include <cstdint>
 #include <cstring>
 #include <sys/syscall.h>
 #include <unistd.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 
 #include "portvisor/guest_syscall.h"
 #include "vm_case.h"
