@@ -160,6 +160,10 @@ bool seccomp_stops(const hypercall& hc, u64 guest_ip, trap_stats& stats, trap_ou
 
 trap_outcome decide(const hypercall& hc, u64 guest_ip, const trap_policy& policy, trap_stats& stats)
 {
+	if (hc.user_mode) {
+		stats.from_user_mode++;
+		return resume_with(-linux_abi::eperm);
+	}
 	if (is_hypercall_number(hc.nr))
 		return portvisor_hypercall(hc, stats);
 

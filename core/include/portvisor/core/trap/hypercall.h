@@ -30,6 +30,10 @@ struct hypercall {
 	u32 nr = 0;      // low 32 bits of the number register, as the native entry reads it
 	u64 nr_reg = 0;  // the whole register, written back when the call restarts
 	u64 args[6] = {};
+	// Issued from the guest's user mode (x86 CPL > 0), which the backend
+	// reads from the guest state. arm64 never sets it: HVC is UNDEFINED
+	// at EL0 and traps to the guest's EL1, not to EL2.
+	bool user_mode = false;
 };
 
 [[nodiscard]] constexpr hypercall decode(const x86_64_hypercall_regs& r)

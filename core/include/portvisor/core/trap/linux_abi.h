@@ -9,6 +9,7 @@
 namespace pv::trap::linux_abi {
 
 // --- errno values (include/uapi/asm-generic/errno-base.h, errno.h) ----------
+inline constexpr int64_t eperm = 1;
 inline constexpr int64_t eintr = 4;
 inline constexpr int64_t enosys = 38;
 

@@ -7,6 +7,9 @@
 // backend then applies the outcome (outcome.h).
 //
 // Order of the decisions, each final:
+//   0. from the guest's user mode: -EPERM, nothing run (KVM answers such a
+//      hypercall -KVM_EPERM): the guest kernel, not its user mode, decides
+//      what reaches the host
 //   1. PV_HC_* numbers: portvisor's own hypercalls (no seccomp)
 //   2. class `user`: to user space, PV_SYSCALL_USER_ONLY (no seccomp here:
 //      the native call runs the filters, once)
@@ -30,7 +33,8 @@ struct trap_policy {
 
 // Counters per outcome, owned by the caller (per vCPU: plain, not atomic).
 struct trap_stats {
-	u64 hypercalls = 0;  // calls of handle_hypercall
+	u64 hypercalls = 0;      // calls of handle_hypercall
+	u64 from_user_mode = 0;  // refused: issued at CPL > 0
 	// by outcome kind
 	u64 resumed = 0;
 	u64 restarted = 0;
