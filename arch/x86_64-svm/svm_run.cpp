@@ -10,6 +10,7 @@
 #include "portvisor/x86/cpuid.h"
 #include "portvisor/x86/msr_access.h"
 #include "portvisor/x86/rules.h"
+#include "portvisor/x86/syscall_msrs.h"
 #include "portvisor/x86/xsetbv.h"
 #include "x86_64-svm/svm_backend.h"
 #include "x86_64-svm/vmcb.h"
@@ -172,6 +173,10 @@ int setup(const core::capabilities& caps)
 		g_hw.iopm[i] = 0xff;
 	for (u64 i = 0; i < (4096ULL << vmcb::msrpm_order); i++)
 		g_hw.msrpm[i] = 0xff;
+	// The guest reads its SYSCALL MSRs itself: VMLOAD and VMSAVE switch
+	// them on every trip (svm_vmrun.S). Its writes exit, to be checked.
+	for (const u32 msr : x86::syscall_msr_index)
+		g_hw.msrpm[vmcb::msrpm_byte(msr)] &= u8(~(1U << vmcb::msrpm_read_bit(msr)));
 	g_hw.iopm_pa = pv_platform_virt_to_phys(g_hw.iopm);
 	g_hw.msrpm_pa = pv_platform_virt_to_phys(g_hw.msrpm);
 	return 0;
@@ -356,9 +361,8 @@ constexpr u16 attr_l = 1U << 9, attr_db = 1U << 10, attr_dpl = 3U << 5;
 	if (s.gdt.limit > 0xffff || s.idt.limit > 0xffff || s.gdt.reserved != 0 ||
 	    s.idt.reserved != 0)
 		return -PV_EINVAL;
-	for (u64 r : s.reserved)
-		if (r != 0)
-			return -PV_EINVAL;
+	if (!x86::syscall_msr_values{{s.star, s.lstar, s.cstar, s.sfmask}}.valid())
+		return -PV_EINVAL;
 	return 0;
 }
 
@@ -390,6 +394,10 @@ long set_sregs(svm_vcpu& a, uint64_t arg)
 	put<u64>(v, vmcb::cr4, s.cr4);
 	put<u64>(v, vmcb::efer, s.efer | efer_svme);  // VMRUN requires it (15.5.1)
 	put<u64>(v, vmcb::kernel_gs_base, s.kernel_gs_base);
+	put<u64>(v, vmcb::star, s.star);
+	put<u64>(v, vmcb::lstar, s.lstar);
+	put<u64>(v, vmcb::cstar, s.cstar);
+	put<u64>(v, vmcb::sfmask, s.sfmask);
 	put<u64>(v, g_pat, s.pat);
 	return 0;
 }
@@ -417,6 +425,10 @@ long get_sregs(svm_vcpu& a, uint64_t arg)
 	s.cr4 = get<u64>(v, vmcb::cr4);
 	s.efer = get<u64>(v, vmcb::efer) & ~efer_svme;
 	s.kernel_gs_base = get<u64>(v, vmcb::kernel_gs_base);
+	s.star = get<u64>(v, vmcb::star);
+	s.lstar = get<u64>(v, vmcb::lstar);
+	s.cstar = get<u64>(v, vmcb::cstar);
+	s.sfmask = get<u64>(v, vmcb::sfmask);
 	s.pat = get<u64>(v, g_pat);
 	return pv_platform_copy_to_user(arg, &s, sizeof(s)) != 0 ? -PV_EFAULT : 0;
 }
@@ -472,7 +484,7 @@ long vcpu_ioctl(core::vcpu& c, unsigned int cmd, uint64_t arg)
 // Length of an instruction the exit stands on, when the CPU has no
 // next-RIP (QEMU's TCG): VMMCALL 0f 01 d9, HLT f4, CPUID 0f a2, XSETBV
 // 0f 01 d1.
-constexpr u64 len_vmmcall = 3, len_hlt = 1, len_cpuid = 2, len_xsetbv = 3;
+constexpr u64 len_vmmcall = 3, len_hlt = 1, len_cpuid = 2, len_xsetbv = 3, len_wrmsr = 2;
 
 void skip(svm_vcpu& a, u64 len)
 {
@@ -491,6 +503,30 @@ void emulate_cpuid(svm_vcpu& a)
 	put<u64>(a.vmcb, vmcb::rax, r.eax);
 	a.gprs[3] = r.ebx, a.gprs[1] = r.ecx, a.gprs[2] = r.edx;
 	skip(a, len_cpuid);
+}
+
+// WRMSR of a SYSCALL MSR (ECX, EDX:EAX): into the VMCB, which VMLOAD
+// loads at the next entry. A value the CPU would refuse is its #GP(0),
+// RIP on the WRMSR. False for any other MSR access.
+[[nodiscard]] bool emulate_syscall_msr_write(svm_vcpu& a, exit_info& e)
+{
+	const int slot = x86::syscall_msr_slot(u32(a.gprs[1]));
+	if (slot < 0 || e.qualification != vmcb::msr_exit_write)
+		return false;
+	const u64 v = u64(u32(a.gprs[2])) << 32 | u32(get<u64>(a.vmcb, vmcb::rax));
+	if (!x86::syscall_msr_value_valid(unsigned(slot), v)) {
+		e.hw_reason = u32(vmcb::exit::excp_base + 13);
+		e.qualification = 0;
+		e.guest_virt = 0;
+		e.kind = exit_kind::exception;
+		return true;
+	}
+	constexpr u32 field[x86::syscall_msr_count] = {vmcb::star, vmcb::lstar, vmcb::cstar,
+						       vmcb::sfmask};
+	put<u64>(a.vmcb, field[slot], v);
+	skip(a, len_wrmsr);
+	e.kind = exit_kind::host_event;
+	return true;
 }
 
 // Interrupts are off: the exit is decoded, nothing may sleep.
@@ -565,6 +601,8 @@ exit_info run_once(core::vcpu& c, unsigned int cpu)
 						     a.gprs[2])) {
 		skip(a, len_xsetbv);
 		e.kind = exit_kind::host_event;
+	} else if (code == vmcb::exit::msr && emulate_syscall_msr_write(a, e)) {
+		// done, or the guest's #GP
 	} else if (code == vmcb::exit::hlt) {
 		skip(a, len_hlt);
 		e.guest_ip = get<u64>(a.vmcb, vmcb::rip);  // where it resumes, as for hypercalls
@@ -588,7 +626,9 @@ trap::hypercall read_hypercall(core::vcpu& c, u64& next_ip)
 	    get<u64>(a.vmcb, vmcb::rax), g[7], g[6], g[2], g[10], g[8], g[9]};
 	next_ip = g_hw.nrip_save ? get<u64>(a.vmcb, vmcb::next_rip)
 				 : get<u64>(a.vmcb, vmcb::rip) + len_vmmcall;
-	return trap::decode(r);
+	trap::hypercall hc = trap::decode(r);
+	hc.user_mode = get<u8>(a.vmcb, vmcb::cpl) != 0;
+	return hc;
 }
 
 void apply_trap(core::vcpu& c, const trap::trap_outcome& o)

@@ -102,6 +102,14 @@ inline constexpr u64 vector_mc = 18;  // #MC
 inline constexpr unsigned iopm_order = 2;   // 16 KiB allocated, 12 used
 inline constexpr unsigned msrpm_order = 1;  // 8 KiB
 
+// The MSR permission map (15.11): MSRs C000_0000h-C000_1FFFh from byte
+// 0x800, two bits each, read intercept in the even bit, write in the odd.
+inline constexpr u32 msrpm_c000_base = 0x800;
+inline constexpr u32 msrpm_byte(u32 msr) { return msrpm_c000_base + (msr & 0x1fffU) * 2 / 8; }
+inline constexpr u32 msrpm_read_bit(u32 msr) { return (msr & 0x1fffU) * 2 % 8; }
+// EXITINFO1 of an MSR intercept (15.11): 0 RDMSR, 1 WRMSR.
+inline constexpr u64 msr_exit_write = 1;
+
 // MSRs (APM Vol. 2, 15.30 and Appendix A).
 inline constexpr u32 msr_efer = 0xc0000080;
 inline constexpr u32 msr_vm_cr = 0xc0010114;

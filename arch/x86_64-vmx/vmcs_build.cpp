@@ -6,6 +6,7 @@
 #include "x86_64-vmx/vmcs_build.h"
 
 #include "portvisor/x86/rules.h"
+#include "portvisor/x86/syscall_msrs.h"
 #include "x86_64-vmx/vmcs_fields.h"
 #include "x86_64-vmx/vmx_caps.h"
 
@@ -289,9 +290,9 @@ long build_guest_sregs(const vmx_config& cfg, const pv_sregs_x86_64& s, vmcs_ima
 		return -PV_EINVAL;
 	if (!x86::valid_pat(s.pat) || !x86::canonical(s.kernel_gs_base))
 		return -PV_EINVAL;
-	for (u64 r : s.reserved)
-		if (r != 0)
-			return -PV_EINVAL;
+	// Not VMCS state (vmx_run.cpp switches them), but checked with the rest.
+	if (!x86::syscall_msr_values{{s.star, s.lstar, s.cstar, s.sfmask}}.valid())
+		return -PV_EINVAL;
 	if (const long rc = check_segments(s); rc != 0)
 		return rc;
 

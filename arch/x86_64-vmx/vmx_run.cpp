@@ -17,6 +17,7 @@
 #include "portvisor/x86/cpuid.h"
 #include "portvisor/x86/msr.h"
 #include "portvisor/x86/msr_access.h"
+#include "portvisor/x86/syscall_msrs.h"
 #include "portvisor/x86/xsetbv.h"
 #include "x86_64-vmx/vmcs_build.h"
 #include "x86_64-vmx/vmcs_fields.h"
@@ -181,6 +182,9 @@ struct cpu_state {
 	bool enabled = false;         // VMXON done by portvisor
 	bool offline = false;         // going down: no VMXON again
 	vmx_vcpu* current = nullptr;  // whose VMCS is current and active here
+	// The host's SYSCALL MSRs, read when VMX went on here (syscall_init()
+	// wrote them at boot; nothing changes them while the CPU is up).
+	x86::syscall_msr_values host_syscall{};
 };
 
 struct hw_state {
@@ -233,6 +237,13 @@ struct vmx_vcpu {
 	bool advance_pending = false;  // GUEST_RIP = next_rip at the next entry
 	u64 last_nr = 0;               // syscall number of the last hypercall
 	u32 exc_vector = 0, exc_error_valid = 0;
+	bool hc_user_mode = false;  // the last hypercall came from CPL > 0
+	// The guest's SYSCALL MSRs (not VMCS state). In the CPU only while
+	// syscall_cpu is this CPU: from the first entry of a RUN to vcpu_put or
+	// the thread's scheduling out (see load_guest_syscall_msrs).
+	x86::syscall_msr_values guest_syscall{};
+	bool guest_sce = false;  // guest EFER.SCE: without it they are never loaded
+	int syscall_cpu = -1;
 	pv_preempt_hook* hook = nullptr;
 	vmcs_image image;    // every field portvisor wrote: for the checker
 	vmcs_image scratch;  // register ioctls and failed entries (no room on the stack)
@@ -291,6 +302,8 @@ int enable_this_cpu(unsigned int cpu)
 		return -PV_EIO;
 	}
 	pc.enabled = true;
+	for (unsigned i = 0; i < x86::syscall_msr_count; i++)
+		pc.host_syscall.v[i] = rdmsr(x86::syscall_msr_index[i]);
 	// Nothing cached by earlier users of VMX on this CPU may survive.
 	if (bit(g_hw.caps.ept_vpid_cap, cap::ept_invept_all))
 		invept(inv_all, 0);
@@ -506,6 +519,34 @@ void clear_vmcs(vmx_vcpu& a, unsigned int cpu)
 	pv_platform_x86_vmx_restore_host();
 }
 
+// The guest's SYSCALL MSRs go into the CPU at the first entry of a RUN on
+// a CPU and stay there through every direct syscall: the host reads them
+// only when it executes SYSCALL or SYSRET, which it does only after RUN
+// returns (vcpu_put) or after a context switch (sched_out), and both put
+// the host's back first. Only the MSRs whose values differ are written;
+// none while the guest's EFER.SCE is clear (SYSCALL and SYSRET are #UD
+// there). Interrupts off.
+void load_guest_syscall_msrs(vmx_vcpu& a, unsigned int cpu)
+{
+	const x86::syscall_msr_values& host = g_hw.cpus[cpu].host_syscall;
+	for (unsigned i = 0; i < x86::syscall_msr_count; i++)
+		if (a.guest_syscall.v[i] != host.v[i])
+			wrmsr(x86::syscall_msr_index[i], a.guest_syscall.v[i]);
+	a.syscall_cpu = int(cpu);
+}
+
+// Preemption or interrupts off, on the CPU they were loaded on.
+void restore_host_syscall_msrs(vmx_vcpu& a, unsigned int cpu)
+{
+	if (a.syscall_cpu != int(cpu))
+		return;
+	const x86::syscall_msr_values& host = g_hw.cpus[cpu].host_syscall;
+	for (unsigned i = 0; i < x86::syscall_msr_count; i++)
+		if (a.guest_syscall.v[i] != host.v[i])
+			wrmsr(x86::syscall_msr_index[i], host.v[i]);
+	a.syscall_cpu = -1;
+}
+
 [[nodiscard]] bool write_image(const vmcs_image& img)
 {
 	for (unsigned i = 0; i < img.count(); i++)
@@ -553,7 +594,12 @@ long with_vmcs(vmx_vcpu& a, long (*fn)(vmx_vcpu& a, void* arg), void* arg, bool 
 }
 
 // --- vCPUs ----------------------------------------------------------------------------------
-void sched_out(void* ctx, unsigned int cpu) { clear_vmcs(*static_cast<vmx_vcpu*>(ctx), cpu); }
+void sched_out(void* ctx, unsigned int cpu)
+{
+	auto& a = *static_cast<vmx_vcpu*>(ctx);
+	restore_host_syscall_msrs(a, cpu);
+	clear_vmcs(a, cpu);
+}
 
 [[nodiscard]] bool alloc_vpid(u16& out)
 {
@@ -662,7 +708,9 @@ void vcpu_load(core::vcpu& c)
 
 int put_fn(void* p, unsigned int cpu)
 {
-	clear_vmcs(*static_cast<vmx_vcpu*>(p), cpu);
+	auto& a = *static_cast<vmx_vcpu*>(p);
+	restore_host_syscall_msrs(a, cpu);
+	clear_vmcs(a, cpu);
 	return 0;
 }
 void vcpu_put(core::vcpu& c)
@@ -765,6 +813,9 @@ long set_sregs(vmx_vcpu& a, uint64_t arg)
 		return rc;
 	a.image = all;
 	guest_msrs(a)[0].value = s.kernel_gs_base;
+	// Outside RUN (vcpu->lock): the guest's values are in no CPU now.
+	a.guest_syscall = x86::syscall_msr_values{{s.star, s.lstar, s.cstar, s.sfmask}};
+	a.guest_sce = (s.efer & x86::efer_sce) != 0;
 	return 0;
 }
 
@@ -777,6 +828,10 @@ long get_sregs(vmx_vcpu& a, uint64_t arg)
 	pv_sregs_x86_64 s{};
 	read_guest_sregs(img, s);
 	s.kernel_gs_base = guest_msrs(a)[0].value;
+	s.star = a.guest_syscall.v[x86::star];
+	s.lstar = a.guest_syscall.v[x86::lstar];
+	s.cstar = a.guest_syscall.v[x86::cstar];
+	s.sfmask = a.guest_syscall.v[x86::sfmask];
 	return pv_platform_copy_to_user(arg, &s, sizeof(s)) != 0 ? -PV_EFAULT : 0;
 }
 
@@ -862,6 +917,37 @@ void skip_instruction(vmx_vcpu& a)
 		return false;
 	}
 	skip_instruction(a);
+	return true;
+}
+
+// RDMSR/WRMSR of a SYSCALL MSR (ECX, EDX:EAX: registers 1, 2, 0): the
+// guest's own value, read or written here. A WRMSR the CPU would refuse
+// is the #GP it would raise, reported as the guest's exception. False for
+// any other MSR. Interrupts off, on `cpu`.
+[[nodiscard]] bool emulate_syscall_msr(vmx_vcpu& a, bool write, unsigned int cpu, exit_info& e)
+{
+	const int slot = x86::syscall_msr_slot(u32(a.gprs[1]));
+	if (slot < 0)
+		return false;
+	e.kind = exit_kind::host_event;
+	u64& value = a.guest_syscall.v[slot];
+	if (!write) {
+		a.gprs[0] = u32(value);
+		a.gprs[2] = value >> 32;
+		return true;
+	}
+	const u64 v = u64(u32(a.gprs[2])) << 32 | u32(a.gprs[0]);
+	if (!x86::syscall_msr_value_valid(unsigned(slot), v)) {
+		a.exc_vector = 13;  // #GP(0), RIP on the WRMSR (SDM Vol. 2B, WRMSR)
+		a.exc_error_valid = 1;
+		e.qualification = 0;
+		e.guest_virt = 0;
+		e.kind = exit_kind::exception;
+		return true;
+	}
+	if (a.syscall_cpu == int(cpu))
+		wrmsr(x86::syscall_msr_index[slot], v);
+	value = v;
 	return true;
 }
 
@@ -953,6 +1039,8 @@ exit_info run_once(core::vcpu& c, unsigned int cpu)
 	const u64 spec_ctrl = pv_platform_x86_host_spec_ctrl();
 	if (spec_ctrl != 0)
 		wrmsr(msr_spec_ctrl, 0);
+	if (a.guest_sce && a.syscall_cpu != int(cpu))
+		load_guest_syscall_msrs(a, cpu);
 	if (g_hw.l1d_flush)
 		pv_platform_x86_l1d_flush();
 
@@ -991,7 +1079,19 @@ exit_info run_once(core::vcpu& c, unsigned int cpu)
 	switch (basic) {
 	case exit_reason::vmcall:
 		a.next_rip = e.guest_ip + vmread(f::exit_instruction_length);
+		// CPL is SS.DPL (SDM Vol. 3A 5.5; 26.3.1.5 makes them agree).
+		a.hc_user_mode = ((vmread(f::guest_ss_ar) >> 5) & 3) != 0;
 		e.kind = exit_kind::hypercall;
+		return e;
+	case exit_reason::rdmsr:
+	case exit_reason::wrmsr:
+		if (emulate_syscall_msr(a, basic == exit_reason::wrmsr, cpu, e)) {
+			if (e.kind != exit_kind::exception)
+				skip_instruction(a);
+			return e;
+		}
+		e.qualification = vmread(f::exit_qualification);
+		e.kind = exit_kind::other;
 		return e;
 	case exit_reason::ept_violation: {
 		const u64 q = vmread(f::exit_qualification);
@@ -1079,7 +1179,9 @@ trap::hypercall read_hypercall(core::vcpu& c, u64& next_ip)
 	const trap::x86_64_hypercall_regs r{g[0], g[7], g[6], g[2], g[10], g[8], g[9]};
 	next_ip = a.next_rip;
 	a.last_nr = g[0];
-	return trap::decode(r);
+	trap::hypercall hc = trap::decode(r);
+	hc.user_mode = a.hc_user_mode;
+	return hc;
 }
 
 void apply_trap(core::vcpu& c, const trap::trap_outcome& o)

@@ -258,7 +258,10 @@ struct pv_sregs_x86_64 {
 	__u64 cr0, cr2, cr3, cr4, efer;
 	__u64 kernel_gs_base;
 	__u64 pat;
-	__u64 reserved[4];
+	/* The guest's SYSCALL/SYSRET MSRs (IA32_STAR, LSTAR, CSTAR, FMASK),
+	 * also read and written by the guest's RDMSR/WRMSR. lstar and cstar
+	 * canonical, sfmask bits 63:32 zero. */
+	__u64 star, lstar, cstar, sfmask;
 };
 
 /* The run page: mmap(vcpu_fd, offset 0, PV_RUN_PAGE_SIZE, PROT_READ). */

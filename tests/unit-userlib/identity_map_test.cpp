@@ -81,8 +81,10 @@ TEST(identity_map, maps_a_2m_region_onto_itself)
 	EXPECT_TRUE(pool.owns(pdpte & identity_map::pte_addr_mask));
 	const uint64_t pde = table(pdpte)[idx(addr, 2)];
 	EXPECT_EQ(pde, base | identity_map::leaf_flags);
-	// Supervisor, executable, write-back (PAT index 0).
-	EXPECT_EQ(pde & (identity_map::pte_user | identity_map::pte_nx | 0x18 | (1ULL << 12)), 0U);
+	// User, executable, write-back (PAT index 0).
+	EXPECT_NE(pde & identity_map::pte_user, 0U);
+	EXPECT_NE(pml4e & pdpte & identity_map::pte_user, 0U);
+	EXPECT_EQ(pde & (identity_map::pte_nx | 0x18 | (1ULL << 12)), 0U);
 }
 
 TEST(identity_map, maps_a_1g_region_with_a_pdpt_leaf)

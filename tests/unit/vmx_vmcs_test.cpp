@@ -256,6 +256,22 @@ TEST_P(vmcs_for_cpu, build_guest_sregs_rejects_what_entry_would_refuse)
 	s = userlib_sregs(false);
 	s.cr4 |= b(23);  // CET: not a bit a guest may own
 	EXPECT_EQ(build_guest_sregs(cfg, s, img), -PV_EINVAL);
+	// The SYSCALL MSRs (not VMCS state, checked with it): what WRMSR refuses.
+	s = userlib_sregs(false);
+	s.lstar = 1ULL << 47;
+	EXPECT_EQ(build_guest_sregs(cfg, s, img), -PV_EINVAL);
+	s = userlib_sregs(false);
+	s.cstar = 0x8000000000000000ULL;
+	EXPECT_EQ(build_guest_sregs(cfg, s, img), -PV_EINVAL);
+	s = userlib_sregs(false);
+	s.sfmask = 1ULL << 32;
+	EXPECT_EQ(build_guest_sregs(cfg, s, img), -PV_EINVAL);
+	s = userlib_sregs(false);
+	s.star = ~0ULL;
+	s.lstar = 0xffff800000000000ULL;
+	s.sfmask = 0xffffffffULL;
+	s.efer |= 1;  // SCE
+	EXPECT_EQ(build_guest_sregs(cfg, s, img), 0) << "every STAR, the limits of the others";
 	// A CR4 bit a guest may own, which this CPU does not allow.
 	for (unsigned n = 0; n < 32; n++) {
 		if (!(cr4_guest_owned & b(n)) || (cpu.cr4_fixed1 & b(n)))

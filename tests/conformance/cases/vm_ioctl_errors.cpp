@@ -338,6 +338,9 @@ void register_and_mmap_errors(int dev, unsigned flags)
 	    {"cs DPL 3", [](pv_sregs_x86_64& x) { x.cs.attrib |= 3 << 5; }},
 	    {"ss attrib bit 12", [](pv_sregs_x86_64& x) { x.ss.attrib |= 1 << 12; }},
 	    {"gdt limit 0x10000", [](pv_sregs_x86_64& x) { x.gdt.limit = 0x10000; }},
+	    {"lstar not canonical", [](pv_sregs_x86_64& x) { x.lstar = 1ULL << 47; }},
+	    {"cstar not canonical", [](pv_sregs_x86_64& x) { x.cstar = 0x8000000000000000ULL; }},
+	    {"sfmask bit 32", [](pv_sregs_x86_64& x) { x.sfmask = 1ULL << 32; }},
 	};
 	for (const auto& inv : invalid) {
 		pv_sregs_x86_64 bad = good;
@@ -355,13 +358,24 @@ void register_and_mmap_errors(int dev, unsigned flags)
 	regs.rflags = 2 | (1ULL << 40);
 	expect_ioctl("regs.invalid_rflags", cpu, PV_SET_REGS, &regs, "PV_SET_REGS rflags bit 40");
 
+	// The SYSCALL MSRs at their limits are accepted and read back.
+	pv_sregs_x86_64 with_msrs = good;
+	with_msrs.star = ~0ULL;
+	with_msrs.lstar = (1ULL << 47) - 1;
+	with_msrs.cstar = 0xffff800000000000ULL;
+	with_msrs.sfmask = 0xffffffffULL;
+	expect_ok(ioctl(cpu, PV_SET_SREGS, &with_msrs), "PV_SET_SREGS of the SYSCALL MSRs' limits");
+	s = pv_sregs_x86_64{};
+	expect_ok(ioctl(cpu, PV_GET_SREGS, &s), "PV_GET_SREGS after them");
+	PVT_CHECK(s.star == with_msrs.star && s.lstar == with_msrs.lstar &&
+		      s.cstar == with_msrs.cstar && s.sfmask == with_msrs.sfmask,
+		  "PV_GET_SREGS gave star %#llx lstar %#llx cstar %#llx sfmask %#llx, not what "
+		  "PV_SET_SREGS set",
+		  static_cast<unsigned long long>(s.star), static_cast<unsigned long long>(s.lstar),
+		  static_cast<unsigned long long>(s.cstar),
+		  static_cast<unsigned long long>(s.sfmask));
+
 	const pv_sregs_x86_64 got = good;
-	for (int i = 0; i < 4; i++) {
-		s = got;
-		s.reserved[i] = 1;
-		expect_ioctl("sregs.reserved", cpu, PV_SET_SREGS, &s,
-			     "PV_SET_SREGS reserved[" + std::to_string(i) + "]");
-	}
 	s = got;
 	s.gdt.reserved = 1;
 	expect_ioctl("sregs.reserved", cpu, PV_SET_SREGS, &s, "PV_SET_SREGS gdt.reserved");

@@ -58,8 +58,11 @@ public:
 	static constexpr uint64_t pte_large = 1ULL << 7;
 	static constexpr uint64_t pte_nx = 1ULL << 63;
 	static constexpr uint64_t pte_addr_mask = 0x000ffffffffff000ULL;
-	// A table entry: present, writable, accessed (supervisor, executable).
-	static constexpr uint64_t table_flags = pte_present | pte_write | pte_accessed;
+	// A table entry: present, writable, user, accessed (executable). User:
+	// the memory is the process's user memory, and guest code may run in
+	// its own user mode (CPL 3) on it; the guest's CR4 has no SMEP/SMAP,
+	// so its kernel mode reaches it too.
+	static constexpr uint64_t table_flags = pte_present | pte_write | pte_user | pte_accessed;
 	// A leaf: the same, dirty, large; PAT/PCD/PWT 0 = PAT entry 0 (WB).
 	static constexpr uint64_t leaf_flags = table_flags | pte_dirty | pte_large;
 
