@@ -526,11 +526,17 @@ void clear_vmcs(vmx_vcpu& a, unsigned int cpu)
 // the host's back first. Only the MSRs whose values differ are written;
 // none while the guest's EFER.SCE is clear (SYSCALL and SYSRET are #UD
 // there). Interrupts off.
+//
+// CSTAR is kept in the copy only: Intel CPUs have no SYSCALL in
+// compatibility mode, so its value does nothing (Linux's wrmsrl_cstar()
+// skips it on Intel too).
+[[nodiscard]] constexpr bool switched_in_cpu(unsigned slot) { return slot != x86::cstar; }
+
 void load_guest_syscall_msrs(vmx_vcpu& a, unsigned int cpu)
 {
 	const x86::syscall_msr_values& host = g_hw.cpus[cpu].host_syscall;
 	for (unsigned i = 0; i < x86::syscall_msr_count; i++)
-		if (a.guest_syscall.v[i] != host.v[i])
+		if (switched_in_cpu(i) && a.guest_syscall.v[i] != host.v[i])
 			wrmsr(x86::syscall_msr_index[i], a.guest_syscall.v[i]);
 	a.syscall_cpu = int(cpu);
 }
@@ -542,7 +548,7 @@ void restore_host_syscall_msrs(vmx_vcpu& a, unsigned int cpu)
 		return;
 	const x86::syscall_msr_values& host = g_hw.cpus[cpu].host_syscall;
 	for (unsigned i = 0; i < x86::syscall_msr_count; i++)
-		if (a.guest_syscall.v[i] != host.v[i])
+		if (switched_in_cpu(i) && a.guest_syscall.v[i] != host.v[i])
 			wrmsr(x86::syscall_msr_index[i], host.v[i]);
 	a.syscall_cpu = -1;
 }
@@ -945,7 +951,7 @@ void skip_instruction(vmx_vcpu& a)
 		e.kind = exit_kind::exception;
 		return true;
 	}
-	if (a.syscall_cpu == int(cpu))
+	if (a.syscall_cpu == int(cpu) && switched_in_cpu(unsigned(slot)))
 		wrmsr(x86::syscall_msr_index[slot], v);
 	value = v;
 	return true;

@@ -81,7 +81,7 @@ uint64_t pvt_guest_syscall_insn(void*);
 // back to pvt_enter_user's caller. pvt_syscall_entry is the guest's LSTAR.
 // r12 holds the trip throughout (SYSCALL changes RCX and R11 only).
 __asm__(R"(
-	.text
+	.pushsection .text
 	.globl pvt_enter_user
 	.type pvt_enter_user, @function
 pvt_enter_user:
@@ -161,6 +161,8 @@ pvt_syscall_entry:
 	pop  %rbx
 	xor  %eax, %eax
 	ret
+	.size pvt_syscall_entry, . - pvt_syscall_entry
+	.size pvt_enter_user, pvt_syscall_entry - pvt_enter_user
 
 	.globl pvt_bad_wrmsr
 	.globl pvt_bad_wrmsr_at
@@ -173,6 +175,7 @@ pvt_bad_wrmsr_at:
 	wrmsr
 	xor  %eax, %eax
 	ret
+	.size pvt_bad_wrmsr, . - pvt_bad_wrmsr
 
 	.globl pvt_guest_syscall_insn
 	.type pvt_guest_syscall_insn, @function
@@ -180,6 +183,8 @@ pvt_guest_syscall_insn:
 	syscall
 	xor  %eax, %eax
 	ret
+	.size pvt_guest_syscall_insn, . - pvt_guest_syscall_insn
+	.popsection
 )");
 
 namespace {
@@ -286,16 +291,14 @@ native_caller start_native_caller()
 	return n;
 }
 
-uint64_t stop_native_caller(native_caller& n)
+void stop_native_caller(native_caller& n)
 {
 	n.shared[0] = 1;
 	const int status = wait_child(n.pid, 60, "the native caller");
 	PVT_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		  "the process making native syscalls on the same CPU %s",
 		  describe_status(status).c_str());
-	const uint64_t calls = n.shared[1];
 	munmap(const_cast<uint64_t*>(n.shared), 4096);
-	return calls;
 }
 
 }  // namespace
@@ -367,9 +370,15 @@ int main()
 	trip->ts[0] = 0;
 	trip->ts[1] = 2 * 1000 * 1000;
 	const uint64_t direct_before = direct_syscalls();
+	const uint64_t calls_before = caller.shared[1];
 	const uint64_t trip_rc = run_with_sce(guest_user_trip, trip, "the trip to CPL 3");
 	const uint64_t direct = direct_syscalls() - direct_before;
-	const uint64_t native_calls = stop_native_caller(caller);
+	const uint64_t native_calls = caller.shared[1] - calls_before;
+	stop_native_caller(caller);
+	// The other process ran on this CPU while the guest slept with its
+	// SYSCALL MSRs loaded (VMX): without the host's back it would have died.
+	PVT_CHECK(native_calls > 0,
+		  "the process on the same CPU made no native syscall during the trip");
 	PVT_CHECK(sched_setaffinity(0, sizeof(before), &before) == 0, "sched_setaffinity: %s",
 		  strerror(errno));
 
@@ -405,12 +414,13 @@ int main()
 		  static_cast<unsigned long long>(direct),
 		  static_cast<unsigned long long>(trip->sleeps + 1));
 	s = current_sregs("after the trip");
-	PVT_CHECK(s.star == guest_star &&
-		      s.lstar == reinterpret_cast<uintptr_t>(&pvt_syscall_entry) &&
-		      s.sfmask == guest_sfmask,
-		  "PV_GET_SREGS after the trip: star %#llx lstar %#llx sfmask %#llx",
-		  static_cast<unsigned long long>(s.star), static_cast<unsigned long long>(s.lstar),
-		  static_cast<unsigned long long>(s.sfmask));
+	PVT_CHECK(
+	    s.star == guest_star && s.lstar == reinterpret_cast<uintptr_t>(&pvt_syscall_entry) &&
+		s.cstar == reinterpret_cast<uintptr_t>(&pvt_syscall_entry) &&
+		s.sfmask == guest_sfmask,
+	    "PV_GET_SREGS after the trip: star %#llx lstar %#llx cstar %#llx sfmask %#llx",
+	    static_cast<unsigned long long>(s.star), static_cast<unsigned long long>(s.lstar),
+	    static_cast<unsigned long long>(s.cstar), static_cast<unsigned long long>(s.sfmask));
 	still_runs("the trip to CPL 3");
 	end_vm_case(c);
 	pass("the guest's STAR/LSTAR/CSTAR/SFMASK: wrmsr, rdmsr and PV_GET_SREGS agree, a "
