@@ -20,7 +20,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "portvisor/guest_syscall.h"
 #include "vm_case.h"
 
 using namespace pvt;
@@ -226,8 +225,6 @@ uint64_t guest_user_trip(void* arg)
 	return 0x75e;
 }
 
-uint64_t guest_getpid(void*) { return static_cast<uint64_t>(pv_syscall0(SYS_getpid)); }
-
 // run_in_guest with EFER.SCE set after the library's registers.
 uint64_t run_with_sce(portvisor::guest_fn fn, void* arg, const char* what)
 {
@@ -253,13 +250,6 @@ pv_sregs_x86_64 current_sregs(const char* when)
 	auto s = guest_ctx().cpu().sregs();
 	PVT_CHECK(s.ok(), "PV_GET_SREGS %s: %s", when, s.err().message.c_str());
 	return s.value();
-}
-
-void still_runs(const char* after)
-{
-	const uint64_t pid = guest_run(guest_getpid, nullptr, after);
-	PVT_CHECK(pid == static_cast<uint64_t>(getpid()), "after %s the guest's getpid gave %llu",
-		  after, static_cast<unsigned long long>(pid));
 }
 
 // A process on the same CPU making native syscalls until told to stop:
@@ -317,7 +307,7 @@ int main()
 	PVT_CHECK(r.exit_reason == PV_EXIT_EXCEPTION && r.exception.vector == 6,
 		  "syscall with EFER.SCE clear: exit %u (%s) vector %u, want #UD", r.exit_reason,
 		  pv_exit_reason_name(r.exit_reason), r.exception.vector);
-	still_runs("syscall without SCE");
+	expect_guest_runs_on("syscall without SCE");
 
 	// WRMSR and RDMSR of the four, and PV_GET_SREGS after.
 	const uint64_t values[4] = {0x0123456789abcdefULL, 0x00007fffdeadb000ULL,
@@ -350,7 +340,7 @@ int main()
 	s = current_sregs("after the refused wrmsr");
 	PVT_CHECK(s.lstar == 0, "the refused wrmsr changed LSTAR to %#llx",
 		  static_cast<unsigned long long>(s.lstar));
-	still_runs("the refused wrmsr");
+	expect_guest_runs_on("the refused wrmsr");
 
 	// To CPL 3 and back, on one CPU with a process making native syscalls.
 	cpu_set_t before, one;
@@ -421,7 +411,7 @@ int main()
 	    "PV_GET_SREGS after the trip: star %#llx lstar %#llx cstar %#llx sfmask %#llx",
 	    static_cast<unsigned long long>(s.star), static_cast<unsigned long long>(s.lstar),
 	    static_cast<unsigned long long>(s.cstar), static_cast<unsigned long long>(s.sfmask));
-	still_runs("the trip to CPL 3");
+	expect_guest_runs_on("the trip to CPL 3");
 	end_vm_case(c);
 	pass("the guest's STAR/LSTAR/CSTAR/SFMASK: wrmsr, rdmsr and PV_GET_SREGS agree, a "
 	     "non-canonical LSTAR is #GP(0), SYSCALL without SCE #UD; at CPL 3 a hypercall is "

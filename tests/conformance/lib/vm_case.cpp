@@ -6,8 +6,11 @@
 #include <cstring>
 #include <ctime>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "portvisor/guest_syscall.h"
 
 namespace pvt {
 
@@ -113,6 +116,17 @@ portvisor::guest_context& guest_ctx()
 	auto c = portvisor::guest_context::current();
 	PVT_CHECK(c.ok(), "guest context: %s", c.err().message.c_str());
 	return *c.value();
+}
+
+namespace {
+uint64_t guest_getpid(void*) { return static_cast<uint64_t>(pv_syscall0(SYS_getpid)); }
+}  // namespace
+
+void expect_guest_runs_on(const char* after)
+{
+	const uint64_t pid = guest_run(guest_getpid, nullptr, after);
+	PVT_CHECK(pid == static_cast<uint64_t>(getpid()), "after %s the guest's getpid gave %llu",
+		  after, static_cast<unsigned long long>(pid));
 }
 
 uint64_t direct_syscalls() { return guest_ctx().run_page().stat_direct_syscalls; }

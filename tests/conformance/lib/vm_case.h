@@ -51,6 +51,9 @@ void end_vm_case(const vm_case& c);
 // run_in_guest(fn, arg); fail()s with the library's message.
 uint64_t guest_run(portvisor::guest_fn fn, void* arg, const char* what,
 		   const portvisor::run_options& options = {});
+// After an exit the run loop hands to user space (`after` names it): the
+// same vCPU runs a direct getpid and gets the process's pid, or fail().
+void expect_guest_runs_on(const char* after);
 // The calling thread's guest context (creating it); fail()s if it cannot.
 portvisor::guest_context& guest_ctx();
 // stat_direct_syscalls of the calling thread's vCPU.
