@@ -49,13 +49,19 @@ static int pv_cpu_offline(unsigned int cpu)
  */
 static int pv_syscore_suspend(void)
 {
-	pv_core_cpu_offline(smp_processor_id());
+	unsigned int cpu = smp_processor_id();
+
+	pv_core_cpu_offline(cpu);
+	pr_info("suspend: virtualization off on CPU %u\n", cpu);
 	return 0;
 }
 
 static void pv_syscore_resume(void)
 {
-	pv_core_cpu_online(smp_processor_id());
+	unsigned int cpu = smp_processor_id();
+
+	pv_core_cpu_online(cpu);
+	pr_info("resume: virtualization on again on CPU %u if VMs exist\n", cpu);
 }
 
 static struct syscore_ops pv_syscore_ops = {
