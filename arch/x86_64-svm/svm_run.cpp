@@ -361,7 +361,7 @@ constexpr u16 attr_l = 1U << 9, attr_db = 1U << 10, attr_dpl = 3U << 5;
 	if (s.gdt.limit > 0xffff || s.idt.limit > 0xffff || s.gdt.reserved != 0 ||
 	    s.idt.reserved != 0)
 		return -PV_EINVAL;
-	if (!x86::syscall_msr_values{{s.star, s.lstar, s.cstar, s.sfmask}}.valid())
+	if (!x86::syscall_msrs_of(s).valid())
 		return -PV_EINVAL;
 	return 0;
 }

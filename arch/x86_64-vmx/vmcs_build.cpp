@@ -291,7 +291,7 @@ long build_guest_sregs(const vmx_config& cfg, const pv_sregs_x86_64& s, vmcs_ima
 	if (!x86::valid_pat(s.pat) || !x86::canonical(s.kernel_gs_base))
 		return -PV_EINVAL;
 	// Not VMCS state (vmx_run.cpp switches them), but checked with the rest.
-	if (!x86::syscall_msr_values{{s.star, s.lstar, s.cstar, s.sfmask}}.valid())
+	if (!x86::syscall_msrs_of(s).valid())
 		return -PV_EINVAL;
 	if (const long rc = check_segments(s); rc != 0)
 		return rc;

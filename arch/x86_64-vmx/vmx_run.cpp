@@ -820,7 +820,7 @@ long set_sregs(vmx_vcpu& a, uint64_t arg)
 	a.image = all;
 	guest_msrs(a)[0].value = s.kernel_gs_base;
 	// Outside RUN (vcpu->lock): the guest's values are in no CPU now.
-	a.guest_syscall = x86::syscall_msr_values{{s.star, s.lstar, s.cstar, s.sfmask}};
+	a.guest_syscall = x86::syscall_msrs_of(s);
 	a.guest_sce = (s.efer & x86::efer_sce) != 0;
 	return 0;
 }
@@ -834,10 +834,7 @@ long get_sregs(vmx_vcpu& a, uint64_t arg)
 	pv_sregs_x86_64 s{};
 	read_guest_sregs(img, s);
 	s.kernel_gs_base = guest_msrs(a)[0].value;
-	s.star = a.guest_syscall.v[x86::star];
-	s.lstar = a.guest_syscall.v[x86::lstar];
-	s.cstar = a.guest_syscall.v[x86::cstar];
-	s.sfmask = a.guest_syscall.v[x86::sfmask];
+	x86::put_syscall_msrs(a.guest_syscall, s);
 	return pv_platform_copy_to_user(arg, &s, sizeof(s)) != 0 ? -PV_EFAULT : 0;
 }
 

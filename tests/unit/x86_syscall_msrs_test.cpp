@@ -36,5 +36,19 @@ TEST(x86_syscall_msrs, wrmsr_accepts_what_the_cpu_accepts)
 	EXPECT_FALSE(v.valid());
 }
 
+TEST(x86_syscall_msrs, sregs_fields_map_to_their_slots)
+{
+	struct {
+		u64 star, lstar, cstar, sfmask;
+	} in{1, 2, 3, 4}, out{};
+	const syscall_msr_values m = syscall_msrs_of(in);
+	EXPECT_EQ(m.v[star], 1U);
+	EXPECT_EQ(m.v[lstar], 2U);
+	EXPECT_EQ(m.v[cstar], 3U);
+	EXPECT_EQ(m.v[sfmask], 4U);
+	put_syscall_msrs(m, out);
+	EXPECT_EQ(out.star + out.lstar * 10 + out.cstar * 100 + out.sfmask * 1000, 4321U);
+}
+
 }  // namespace
 }  // namespace pv::x86

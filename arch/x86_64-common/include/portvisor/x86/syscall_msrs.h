@@ -54,6 +54,20 @@ struct syscall_msr_values {
 	}
 };
 
+// The four fields of struct pv_sregs_x86_64 (star, lstar, cstar, sfmask),
+// to and from the slots.
+template <class Sregs> [[nodiscard]] constexpr syscall_msr_values syscall_msrs_of(const Sregs& s)
+{
+	return {{s.star, s.lstar, s.cstar, s.sfmask}};
+}
+template <class Sregs> constexpr void put_syscall_msrs(const syscall_msr_values& m, Sregs& s)
+{
+	s.star = m.v[star];
+	s.lstar = m.v[lstar];
+	s.cstar = m.v[cstar];
+	s.sfmask = m.v[sfmask];
+}
+
 // EFER.SCE (SDM Vol. 4 Table 2-2): without it SYSCALL and SYSRET are #UD,
 // and the four MSRs do nothing.
 inline constexpr u64 efer_sce = 1ULL << 0;
