@@ -69,8 +69,10 @@ pv_boot_qemu_arm64() {
 # executed instructions (repeatable).
 pv_boot_bochs() {
 	local kernel=$1 cpu=$2 smp=$3 cmd=$4 rd=$5 serial=$6 t=$7 d iso rc mem_mb=768
-	# PV_GUEST_MEM (e.g. 3G): Bochs takes at most 2048 MB of host memory
-	# for it (the rest on demand); its BIOS reports at most 3 GiB.
+	# PV_GUEST_MEM (e.g. 6G): Bochs takes at most 2048 MB of host memory
+	# for it (the rest on demand). Its BIOS maps RAM at [0, 3G) and the
+	# rest above the PCI hole from 4G up to the size asked: 6G gives
+	# [0, 3G) + [4G, 6G), 5 GiB of RAM.
 	case ${PV_GUEST_MEM:-} in *G) mem_mb=$((${PV_GUEST_MEM%G} * 1024)) ;; *M) mem_mb=${PV_GUEST_MEM%M} ;; esac
 	d=$(dirname "$serial")
 	iso=$d/boot.iso
