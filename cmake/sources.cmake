@@ -16,6 +16,7 @@ set(PV_KMOD_SHIM_SOURCES kmod/main.c kmod/platform.c kmod/vm.c kmod/guest_entry.
 set(PV_COMPOSITION_SOURCES arch/backends.cpp)
 set(PV_BACKEND_VMX_SOURCES arch/x86_64-vmx/vmx_probe.cpp arch/x86_64-vmx/vmx_probe_read.cpp
   arch/x86_64-vmx/vmcs_build.cpp arch/x86_64-vmx/vmentry_check.cpp arch/x86_64-vmx/vmx_run.cpp
+  arch/x86_64-vmx/l1d_flush.cpp
   arch/x86_64-vmx/vmx_vmrun.S)
 set(PV_BACKEND_SVM_SOURCES arch/x86_64-svm/svm_probe.cpp arch/x86_64-svm/svm_probe_read.cpp
   arch/x86_64-svm/svm_run.cpp arch/x86_64-svm/svm_vmrun.S)

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * x86 host state a hardware-virtualization backend must share with the
- * kernel: CR4 through its shadow, the task's SPEC_CTRL, the L1TF flush, and
+ * kernel: CR4 through its shadow, the task's SPEC_CTRL, the L1TF policy, and
  * what VMX exits leave behind (platform.h, x86 section).
  */
 #include <linux/preempt.h>
+#include <linux/sched/smt.h>
 #ifdef CONFIG_X86_64
 #include <asm/cpufeature.h>
 #include <asm/desc.h>
 #include <asm/msr.h>
 #include <asm/nospec-branch.h>
+#include <asm/processor.h>
 #include <asm/tlbflush.h>
 
 #include "portvisor/platform.h"
@@ -38,14 +40,28 @@ uint64_t pv_platform_x86_host_spec_ctrl(void)
 
 int pv_platform_x86_l1d_flush_wanted(void)
 {
-	/* KVM's vmentry_l1d_flush=always, without its software fallback: a
-	 * CPU affected by L1TF without IA32_FLUSH_CMD gets no flush. */
-	return boot_cpu_has_bug(X86_BUG_L1TF) && boot_cpu_has(X86_FEATURE_FLUSH_L1D);
+	u64 cap = 0;
+
+	if (!boot_cpu_has_bug(X86_BUG_L1TF))
+		return PV_L1D_FLUSH_NONE;
+#if IS_ENABLED(CONFIG_KVM_INTEL)
+	/* l1tf=off or mitigations=off: kvm_intel then never flushes either.
+	 * The variable is exported only when kvm_intel can be built; without
+	 * it, flush. */
+	if (l1tf_mitigation == L1TF_MITIGATION_OFF)
+		return PV_L1D_FLUSH_NONE;
+#endif
+	if (boot_cpu_has(X86_FEATURE_ARCH_CAPABILITIES) &&
+	    !rdmsrl_safe(MSR_IA32_ARCH_CAPABILITIES, &cap) &&
+	    (cap & ARCH_CAP_SKIP_VMENTRY_L1DFLUSH))
+		return PV_L1D_FLUSH_NONE;
+	return boot_cpu_has(X86_FEATURE_FLUSH_L1D) ? PV_L1D_FLUSH_MSR :
+						     PV_L1D_FLUSH_SOFTWARE;
 }
 
-void pv_platform_x86_l1d_flush(void)
+int pv_platform_x86_smt_active(void)
 {
-	native_wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
+	return sched_smt_active();
 }
 
 void pv_platform_x86_vmx_restore_host(void)

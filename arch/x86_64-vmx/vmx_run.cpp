@@ -19,6 +19,7 @@
 #include "portvisor/x86/msr_access.h"
 #include "portvisor/x86/syscall_msrs.h"
 #include "portvisor/x86/xsetbv.h"
+#include "x86_64-vmx/l1d_flush.h"
 #include "x86_64-vmx/vmcs_build.h"
 #include "x86_64-vmx/vmcs_fields.h"
 #include "x86_64-vmx/vmentry_check.h"
@@ -198,7 +199,8 @@ struct hw_state {
 	u64 host_pat = 0, host_efer = 0;
 	u64 page_sizes = 0;         // EPT leaf sizes (the probe's, from IA32_VMX_EPT_VPID_CAP)
 	bool has_debugctl = false;  // emulators may lack IA32_DEBUGCTL
-	bool l1d_flush = false;     // before every entry (L1TF), as the kernel asks
+	l1d_flusher l1d;            // before every entry (L1TF), as the kernel asks
+	bool smt_warned = false;
 };
 constinit hw_state g_hw{};
 constexpr u32 vpid_words = 1024;  // 65536 VPIDs
@@ -343,6 +345,7 @@ void free_hw()
 	pv_platform_free_page(g_hw.msr_bitmap);
 	if (g_hw.vpids != nullptr)
 		pv_platform_free(g_hw.vpids, sizeof(u64) * vpid_words);
+	g_hw.l1d.release();
 	g_hw = hw_state{};
 }
 
@@ -370,7 +373,8 @@ int setup(const core::capabilities& probed)
 	g_hw.cpus = static_cast<cpu_state*>(pv_platform_alloc(sizeof(cpu_state) * g_hw.cpu_ids));
 	g_hw.msr_bitmap = static_cast<u8*>(pv_platform_alloc_page());
 	g_hw.vpids = static_cast<u64*>(pv_platform_alloc(sizeof(u64) * vpid_words));
-	bool ok = g_hw.cpus != nullptr && g_hw.msr_bitmap != nullptr && g_hw.vpids != nullptr;
+	bool ok = g_hw.cpus != nullptr && g_hw.msr_bitmap != nullptr && g_hw.vpids != nullptr &&
+		  g_hw.l1d.init(pv_platform_x86_l1d_flush_wanted()) == 0;
 	for (u32 i = 0; ok && i < g_hw.cpu_ids; i++) {
 		cpu_state& pc = g_hw.cpus[i];
 		pc = cpu_state{};
@@ -396,7 +400,6 @@ int setup(const core::capabilities& probed)
 	g_hw.vpids[0] = 1;  // VPID 0 is the host's
 	u64 debugctl = 0;
 	g_hw.has_debugctl = pv_platform_rdmsr_safe(msr_debugctl, &debugctl) == 0;
-	g_hw.l1d_flush = pv_platform_x86_l1d_flush_wanted() != 0;
 	g_hw.host_pat = rdmsr(msr_pat);
 	g_hw.host_efer = rdmsr(x86::msr::ia32_efer);
 	pv_platform_log(PV_LOG_INFO,
@@ -404,7 +407,7 @@ int setup(const core::capabilities& probed)
 			"%u-level%s, VPID %s, L1D flush before entry %s\n",
 			g_hw.cfg.pin, g_hw.cfg.proc, g_hw.cfg.proc2, g_hw.cfg.exit, g_hw.cfg.entry,
 			g_hw.cfg.ept_levels, g_hw.cfg.ept_ad ? " with A/D" : "",
-			g_hw.cfg.vpid ? "on" : "off", g_hw.l1d_flush ? "on" : "off");
+			g_hw.cfg.vpid ? "on" : "off", g_hw.l1d.describe());
 	return 0;
 }
 
@@ -451,6 +454,13 @@ void invalidate_hook(void* ctx) { core::flush_vcpus(*static_cast<core::vm*>(ctx)
 
 int vm_init(core::vm& v)
 {
+	// As kvm_intel: the flush cannot help against a sibling thread.
+	if (g_hw.l1d.policy() != PV_L1D_FLUSH_NONE && pv_platform_x86_smt_active() &&
+	    !__atomic_exchange_n(&g_hw.smt_warned, true, __ATOMIC_RELAXED))
+		pv_platform_log(PV_LOG_WARN,
+				"vmx: this CPU has L1TF and SMT is on: a guest can read what "
+				"its core's other thread leaves in L1D (CVE-2018-3646); boot "
+				"with nosmt, or l1tf=flush,nosmt\n");
 	void* mem = pv_platform_alloc(sizeof(vmx_vm));
 	if (mem == nullptr)
 		return -PV_ENOMEM;
@@ -1044,8 +1054,7 @@ exit_info run_once(core::vcpu& c, unsigned int cpu)
 		wrmsr(msr_spec_ctrl, 0);
 	if (a.guest_sce && a.syscall_cpu != int(cpu))
 		load_guest_syscall_msrs(a, cpu);
-	if (g_hw.l1d_flush)
-		pv_platform_x86_l1d_flush();
+	g_hw.l1d.flush();
 
 	const int failed = pv_vmx_vmrun(a.gprs, a.launched ? 1 : 0, &a.host_rsp);
 

@@ -107,12 +107,19 @@ uint64_t pv_platform_x86_cr4_update(uint64_t set, uint64_t clear);
 /* The host's IA32_SPEC_CTRL on this CPU now (the kernel's per-CPU copy:
  * the task's SSBD included), or 0 when the CPU has no such MSR. */
 uint64_t pv_platform_x86_host_spec_ctrl(void);
-/* Whether the kernel's L1TF mitigation asks for an L1D flush before a
- * guest runs: the CPU is affected and has IA32_FLUSH_CMD. Fixed after boot:
- * a backend asks once, at load. */
+/*
+ * The kernel's L1TF policy for guest entries (l1tf=, mitigations=; what
+ * kvm_intel's vmentry_l1d_flush follows by default). NONE: the CPU is not
+ * affected, the mitigation is off, or a hypervisor below flushes for us
+ * (ARCH_CAPABILITIES.SKIP_L1DFL_VMENTRY). MSR: flush with IA32_FLUSH_CMD.
+ * SOFTWARE: affected but without IA32_FLUSH_CMD (old microcode): flush by
+ * reading a buffer. Fixed after boot: a backend asks once, at load.
+ */
+enum pv_l1d_flush { PV_L1D_FLUSH_NONE = 0, PV_L1D_FLUSH_MSR = 1, PV_L1D_FLUSH_SOFTWARE = 2 };
 int pv_platform_x86_l1d_flush_wanted(void);
-/* That flush (IA32_FLUSH_CMD). Interrupts off. */
-void pv_platform_x86_l1d_flush(void);
+/* Whether sibling threads of a core may both run now (SMT on): L1TF then
+ * leaks between them whatever the flush before entry does. */
+int pv_platform_x86_smt_active(void);
 /* After VM exits (VMX): the exits left the TSS limit at 0x67 and the GDT
  * limit at 0xffff; put them back before the CPU goes to another task or to
  * user space (KVM's vmx_prepare_switch_to_host). Preemption off. */

@@ -39,6 +39,11 @@ inline constexpr unsigned vm_cr_svmdis = 4;
 // APM Vol. 2, 15.30.4 "VM_HSAVE_PA MSR".
 inline constexpr u32 vm_hsave_pa = 0xC0010117;
 
+// Intel: IA32_FLUSH_CMD, SDM Vol. 4 Table 2-2 (write-only; bit 0 writes
+// back and invalidates the L1 data cache).
+inline constexpr u32 ia32_flush_cmd = 0x10B;
+inline constexpr unsigned flush_cmd_l1d = 0;
+
 // Both: EFER, SDM Vol. 4 Table 2-2 / APM Vol. 2 3.1.7.
 inline constexpr u32 ia32_efer = 0xC0000080;
 inline constexpr unsigned efer_svme = 12;
