@@ -642,6 +642,8 @@ void apply_trap(core::vcpu& c, const trap::trap_outcome& o)
 		skip(a, len_vmmcall);
 }
 
+void set_result(core::vcpu& c, u64 value) { put<u64>(arch(c).vmcb, vmcb::rax, value); }
+
 void describe_exit(core::vcpu&, const exit_info& e, pv_run& run)
 {
 	const u32 vector = e.hw_reason - u32(vmcb::exit::excp_base);
@@ -673,6 +675,7 @@ const core::vm_ops ops = {
     .run_once = &run_once,
     .read_hypercall = &read_hypercall,
     .apply_trap = &apply_trap,
+    .set_result = &set_result,
     .describe_exit = &describe_exit,
 };
 

@@ -1213,6 +1213,8 @@ void apply_trap(core::vcpu& c, const trap::trap_outcome& o)
 		a.host_refresh = true;
 }
 
+void set_result(core::vcpu& c, u64 value) { arch(c).gprs[0] = value; }
+
 void describe_exit(core::vcpu& c, const exit_info& e, pv_run& run)
 {
 	vmx_vcpu& a = arch(c);
@@ -1244,6 +1246,7 @@ const core::vm_ops ops = {
     .run_once = &run_once,
     .read_hypercall = &read_hypercall,
     .apply_trap = &apply_trap,
+    .set_result = &set_result,
     .describe_exit = &describe_exit,
 };
 

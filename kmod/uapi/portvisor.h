@@ -18,6 +18,7 @@ typedef __UINT16_TYPE__ __u16;
 typedef __UINT32_TYPE__ __u32;
 typedef __INT32_TYPE__ __s32;
 typedef __UINT64_TYPE__ __u64;
+typedef __INT64_TYPE__ __s64;
 /* asm-generic/ioctl.h encoding, used by both x86_64 and arm64. */
 #define _IOC_NRSHIFT 0
 #define _IOC_TYPESHIFT 8
@@ -309,6 +310,14 @@ struct pv_run {
 	__u64 stat_user_exits;      /* RUN returns */
 };
 
+/* PV_RUN_WITH_RESULT argument: the result of the syscall (or hypercall)
+ * the last PV_RUN handed to user space, for the guest's return register. */
+struct pv_run_result {
+	__s64 value;    /* rax on x86_64 */
+	__u32 flags;    /* must be 0 */
+	__u32 reserved; /* must be 0 */
+};
+
 #define PV_ACCESS_READ (1U << 0)
 #define PV_ACCESS_WRITE (1U << 1)
 #define PV_ACCESS_EXEC (1U << 2)
@@ -338,5 +347,9 @@ struct pv_run {
 #define PV_SET_REGS _IOW(PV_IOCTL_TYPE, 0x22, struct pv_regs_x86_64)
 #define PV_GET_SREGS _IOR(PV_IOCTL_TYPE, 0x23, struct pv_sregs_x86_64)
 #define PV_SET_SREGS _IOW(PV_IOCTL_TYPE, 0x24, struct pv_sregs_x86_64)
+/* The last PV_RUN ended with PV_EXIT_SYSCALL or PV_EXIT_HYPERCALL: writes
+ * value into the guest's return register, then runs as PV_RUN. One ioctl
+ * where PV_GET_REGS + PV_SET_REGS + PV_RUN would be three. */
+#define PV_RUN_WITH_RESULT _IOW(PV_IOCTL_TYPE, 0x25, struct pv_run_result)
 
 #endif /* PORTVISOR_UAPI_H */

@@ -9,6 +9,7 @@ struct uapi_numbers {
 	unsigned long long get_api_version, get_capabilities, get_stats;
 	size_t caps_size, caps_min, caps_backend_name, caps_reserved;
 	size_t stats_size, stats_min, stats_total_allocs, stats_reserved;
+	unsigned long long run_with_result;
 };
 
 extern const uapi_numbers freestanding_numbers;  // PV_UAPI_FREESTANDING
@@ -31,6 +32,8 @@ static_assert(offsetof(struct pv_module_stats, alloc_bytes) == 8);
 static_assert(offsetof(struct pv_module_stats, total_allocs) == 32);
 static_assert(offsetof(struct pv_module_stats, reserved) == PV_STATS_MIN_SIZE);
 static_assert(PV_STATS_MIN_SIZE == 40);
+static_assert(sizeof(struct pv_run_result) == 16);
+static_assert(offsetof(struct pv_run_result, flags) == 8);
 
 #define PV_UAPI_NUMBERS                                                                            \
 	{                                                                                          \
@@ -39,6 +42,6 @@ static_assert(PV_STATS_MIN_SIZE == 40);
 		    offsetof(struct pv_capabilities, backend_name),                                \
 		    offsetof(struct pv_capabilities, reserved), sizeof(struct pv_module_stats),    \
 		    PV_STATS_MIN_SIZE, offsetof(struct pv_module_stats, total_allocs),             \
-		    offsetof(struct pv_module_stats, reserved)                                     \
+		    offsetof(struct pv_module_stats, reserved), PV_RUN_WITH_RESULT                 \
 	}
 #endif

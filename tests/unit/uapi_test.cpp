@@ -12,6 +12,7 @@ TEST(uapi, freestanding_ioctl_numbers_match_linux)
 	EXPECT_EQ(freestanding_numbers.get_api_version, linux_numbers.get_api_version);
 	EXPECT_EQ(freestanding_numbers.get_capabilities, linux_numbers.get_capabilities);
 	EXPECT_EQ(freestanding_numbers.get_stats, linux_numbers.get_stats);
+	EXPECT_EQ(freestanding_numbers.run_with_result, linux_numbers.run_with_result);
 }
 
 // _IO(0xB7, 0) and _IOWR(0xB7, n, 96 / 64 bytes): dir 3 << 30, size << 16.
@@ -20,6 +21,7 @@ TEST(uapi, ioctl_numbers_are_the_documented_ones)
 	EXPECT_EQ(linux_numbers.get_api_version, 0xB700ULL);
 	EXPECT_EQ(linux_numbers.get_capabilities, 0xC060B701ULL);
 	EXPECT_EQ(linux_numbers.get_stats, 0xC040B702ULL);
+	EXPECT_EQ(linux_numbers.run_with_result, 0x4010B725ULL) << "_IOW(0xB7, 0x25, 16 bytes)";
 }
 
 TEST(uapi, struct_layout_is_the_same_both_ways)

@@ -486,6 +486,7 @@ error stale_context()
 
 status guest_context::prepare(guest_fn fn, void* arg)
 {
+	has_pending_result_ = false;  // a new call: nothing to answer
 #if defined(__x86_64__)
 	process_state& st = state();
 	uint64_t cr3, trampoline;
@@ -524,10 +525,32 @@ result<step_result> guest_context::step(const run_options& options)
 {
 	if (generation_ != state().generation.load())
 		return stale_context();
-	auto r = cpu_.run();
+	status r = std::monostate{};
+	if (has_pending_result_) {
+		has_pending_result_ = false;
+		r = cpu_.run_with_result(pending_result_);
+		if (!r && r.err().err == ENOTTY) {  // a module without it
+			auto s = set_return_value(pending_result_);
+			if (!s)
+				return s.err();
+			r = cpu_.run();
+		}
+	} else {
+		r = cpu_.run();
+	}
+	// EINTR: the result, if any, is in the guest's register already.
 	if (!r && r.err().err != EINTR)
 		return r.err();
-	return handle_exit(r ? 0 : EINTR, options);
+	return handle(r ? 0 : EINTR, options, answer::at_next_run);
+}
+
+status guest_context::give_result(int64_t value, answer how)
+{
+	if (how == answer::now)
+		return set_return_value(value);
+	pending_result_ = value;
+	has_pending_result_ = true;
+	return ok();
 }
 
 status guest_context::set_return_value(int64_t value)
@@ -584,6 +607,12 @@ status guest_context::handle_page_fault()
 
 result<step_result> guest_context::handle_exit(int run_errno, const run_options& options)
 {
+	return handle(run_errno, options, answer::now);
+}
+
+result<step_result> guest_context::handle(int run_errno, const run_options& options, answer how)
+{
+	has_pending_result_ = false;
 	if (generation_ != state().generation.load())
 		return stale_context();
 	const pv_run& run = run_page();
@@ -603,7 +632,7 @@ result<step_result> guest_context::handle_exit(int run_errno, const run_options&
 				   c.args[3], c.args[4], c.args[5]);
 		if (v == -1)
 			v = -errno;
-		auto s = set_return_value(v);
+		auto s = give_result(v, how);
 		if (!s)
 			return s.err();
 		return step_result{};
@@ -612,7 +641,7 @@ result<step_result> guest_context::handle_exit(int run_errno, const run_options&
 		const int64_t v = options.user_only ? options.user_only(run) : -ENOSYS;
 		if (generation_ != state().generation.load())
 			return stale_context();  // the handler forked, or released the VM
-		auto s = set_return_value(v);
+		auto s = give_result(v, how);
 		if (!s)
 			return s.err();
 		return step_result{};

@@ -80,6 +80,13 @@ void pv_unmap_run(const struct pv_run* run)
 
 int pv_vcpu_run(int vcpu_fd) { return ::ioctl(vcpu_fd, PV_RUN, 0) < 0 ? -errno : 0; }
 
+int pv_vcpu_run_with_result(int vcpu_fd, int64_t value)
+{
+	struct pv_run_result r {};
+	r.value = value;
+	return ::ioctl(vcpu_fd, PV_RUN_WITH_RESULT, &r) < 0 ? -errno : 0;
+}
+
 int pv_get_regs(int vcpu_fd, struct pv_regs_x86_64* regs)
 {
 	return ::ioctl(vcpu_fd, PV_GET_REGS, regs) < 0 ? -errno : 0;

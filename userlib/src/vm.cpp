@@ -113,6 +113,17 @@ status vcpu::run() const
 	return std::monostate{};
 }
 
+status vcpu::run_with_result(int64_t value) const
+{
+	int rc = pv_vcpu_run_with_result(fd_, value);
+	if (rc == -EINTR)
+		return error{EINTR, "PV_RUN_WITH_RESULT (vCPU " + std::to_string(id_) +
+					"): interrupted by a signal; run again"};
+	if (rc < 0)
+		return make_error(rc, "PV_RUN_WITH_RESULT (vCPU " + std::to_string(id_) + ")");
+	return std::monostate{};
+}
+
 result<pv_regs_x86_64> vcpu::regs() const
 {
 	pv_regs_x86_64 r{};

@@ -38,6 +38,7 @@ enum {
 	PV_ENOTTY = 25,
 	PV_ERANGE = 34,
 	PV_ENOSYS = 38,
+	PV_ENOMSG = 42,
 	PV_EOPNOTSUPP = 95,
 };
 

@@ -145,13 +145,33 @@ long run(vcpu& c)
 	if (c.state == vcpu_state::created)
 		return -PV_ENOEXEC;  // never configured: PV_SET_SREGS first
 	clear_exit(*c.run);
+	c.result_pending = false;
 	c.run->stat_user_exits++;
 	if (ops.vcpu_load != nullptr)
 		ops.vcpu_load(c);
 	const long rc = run_loop(c);
 	if (ops.vcpu_put != nullptr)
 		ops.vcpu_put(c);
+	c.result_pending = rc == 0 && (c.run->exit_reason == PV_EXIT_SYSCALL ||
+				       c.run->exit_reason == PV_EXIT_HYPERCALL);
 	return rc;
+}
+
+// PV_RUN_WITH_RESULT: the answer to the last exit, then PV_RUN.
+long run_with_result(vcpu& c, uint64_t arg)
+{
+	pv_run_result in{};
+	if (pv_platform_copy_from_user(&in, arg, sizeof(in)) != 0)
+		return -PV_EFAULT;
+	if (in.flags != 0 || in.reserved != 0)
+		return -PV_EINVAL;
+	if (c.state == vcpu_state::dead)
+		return -PV_EIO;
+	if (!c.result_pending)
+		return -PV_ENOMSG;  // no syscall or hypercall exit awaits a result
+	c.owner->ops->set_result(c, u64(in.value));
+	c.result_pending = false;
+	return run(c);
 }
 
 }  // namespace
@@ -167,6 +187,11 @@ extern "C" long pv_core_vcpu_ioctl(pv_core_vcpu* c, unsigned int cmd, uint64_t a
 		if (ioc_dir(cmd) != _IOC_NONE)
 			return -PV_ENOTTY;
 		return run(*c);
+	}
+	if (ioc_nr(cmd) == ioc_nr(PV_RUN_WITH_RESULT)) {
+		if (cmd != PV_RUN_WITH_RESULT)
+			return -PV_ENOTTY;
+		return run_with_result(*c, arg);
 	}
 	if (c->state == vcpu_state::dead)
 		return -PV_EIO;

@@ -113,6 +113,12 @@ int main()
 		  "hlt: guest_ip %#llx is not just past the hlt in guest_hlt (%#llx)",
 		  static_cast<unsigned long long>(r.guest_ip),
 		  static_cast<unsigned long long>(hlt_at));
+	// Nothing awaits a result after a HLT exit: PV_RUN_WITH_RESULT is
+	// refused and leaves the vCPU as it was.
+	auto w = guest_ctx().cpu().run_with_result(7);
+	PVT_CHECK(!w.ok() && w.err().err == ENOMSG,
+		  "PV_RUN_WITH_RESULT after a HLT exit: %s, want ENOMSG",
+		  w.ok() ? "ran" : w.err().message.c_str());
 	expect_guest_runs_on("hlt");
 
 	struct {

@@ -65,6 +65,10 @@ const rule rules[] = {
     {"regs.invalid_rflags", EINVAL, 0},
     {"regs.bad_pointer", EFAULT, 0},
     {"run.before_sregs", ENOEXEC, 0},
+    {"run_result.none_pending", ENOMSG, 0},
+    {"run_result.flags", EINVAL, 0},
+    {"run_result.reserved", EINVAL, 0},
+    {"run_result.bad_pointer", EFAULT, 0},
     {"unknown_ioctl", ENOTTY, 0},
     {"run_page.writable", EPERM, 0},
     {"run_page.mprotect_writable", EACCES, 0},
@@ -312,6 +316,23 @@ void register_and_mmap_errors(int dev, unsigned flags)
 	const int cpu = ioctl(vm, PV_CREATE_VCPU, 0UL);
 	expect_ok(cpu, "PV_CREATE_VCPU 0");
 	expect_ioctl("run.before_sregs", cpu, PV_RUN, nullptr, "PV_RUN before PV_SET_SREGS");
+	// PV_RUN_WITH_RESULT: the argument is checked before anything else,
+	// then whether a syscall exit awaits the result (none has: never run).
+	pv_run_result rr{};
+	rr.value = -1;
+	expect_ioctl("run_result.none_pending", cpu, PV_RUN_WITH_RESULT, &rr,
+		     "PV_RUN_WITH_RESULT on a vCPU that never ran");
+	rr.flags = 1;
+	expect_ioctl("run_result.flags", cpu, PV_RUN_WITH_RESULT, &rr,
+		     "PV_RUN_WITH_RESULT with flags 1");
+	rr.flags = 0;
+	rr.reserved = 1;
+	expect_ioctl("run_result.reserved", cpu, PV_RUN_WITH_RESULT, &rr,
+		     "PV_RUN_WITH_RESULT with reserved 1");
+	expect_ioctl("run_result.bad_pointer", cpu, PV_RUN_WITH_RESULT, reinterpret_cast<void*>(8),
+		     "PV_RUN_WITH_RESULT with pointer 8");
+	expect_ioctl("unknown_ioctl", cpu, _IOW(PV_IOCTL_TYPE, 0x25, __u64), &rr,
+		     "PV_RUN_WITH_RESULT's number with an 8-byte argument");
 	pv_sregs_x86_64 s{};
 	expect_ok(ioctl(cpu, PV_GET_SREGS, &s), "PV_GET_SREGS");
 

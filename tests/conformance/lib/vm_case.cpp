@@ -144,15 +144,19 @@ uint64_t run_answering_syscalls(portvisor::guest_fn fn, void* arg,
 	portvisor::guest_context& ctx = guest_ctx();
 	auto p = ctx.prepare(fn, arg);
 	PVT_CHECK(p.ok(), "%s", p.err().message.c_str());
+	bool answer = false;  // the last exit was a syscall's: answer it
+	int64_t value = 0;
 	for (;;) {
-		auto r = ctx.cpu().run();
+		// The answer goes in with the next run, as run_in_guest does.
+		auto r = answer ? ctx.cpu().run_with_result(value) : ctx.cpu().run();
+		answer = false;
 		if (!r.ok() && r.err().err == EINTR)
 			continue;
 		PVT_CHECK(r.ok(), "%s", r.err().message.c_str());
 		const pv_run& run = ctx.run_page();
 		if (run.exit_reason == PV_EXIT_SYSCALL) {
-			auto s = ctx.set_return_value(on_syscall(run));
-			PVT_CHECK(s.ok(), "%s", s.err().message.c_str());
+			value = on_syscall(run);
+			answer = true;
 			continue;
 		}
 		auto h = ctx.handle_exit(0);  // #PF of a new region, or the end

@@ -116,10 +116,13 @@ public:
 	// Sets every register (and the system registers) to call fn(arg) from
 	// the trampoline on an empty stack.
 	[[nodiscard]] status prepare(guest_fn fn, void* arg);
-	// One PV_RUN, then handle_exit().
+	// One PV_RUN, then handle_exit(). The answer to a syscall exit is
+	// given by the next step(), in its PV_RUN_WITH_RESULT (one ioctl, not
+	// three): follow a step() with step(), not with cpu().run().
 	[[nodiscard]] result<step_result> step(const run_options& options = {});
 	// Handles the exit in the run page as run_in_guest does; run_errno is 0
-	// or the errno of the PV_RUN that produced it.
+	// or the errno of the PV_RUN that produced it. A syscall's answer is
+	// written with PV_SET_REGS, so any run may follow.
 	[[nodiscard]] result<step_result> handle_exit(int run_errno,
 						      const run_options& options = {});
 	// The guest's result register (rax): the answer to a syscall exit.
@@ -139,12 +142,20 @@ private:
 	{}
 	~guest_context();
 	[[nodiscard]] status handle_page_fault();
+	// answer: for a syscall exit, write the result now (PV_SET_REGS) or
+	// leave it in pending_result_ for the next step().
+	enum class answer { now, at_next_run };
+	[[nodiscard]] result<step_result> handle(int run_errno, const run_options& options,
+						 answer how);
+	[[nodiscard]] status give_result(int64_t value, answer how);
 	vcpu cpu_;
 	void* stack_base_;
 	size_t stack_bytes_;
 	uint64_t stack_top_;
 	unsigned generation_;
 	uint64_t last_fault_ = ~0ULL;
+	bool has_pending_result_ = false;
+	int64_t pending_result_ = 0;
 	std::atomic<bool> running_{false};
 };
 

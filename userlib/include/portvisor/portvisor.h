@@ -46,6 +46,10 @@ void pv_unmap_run(const struct pv_run *run);
  * run when this returns, and RUN may be called again. (Not named pv_run:
  * in C++ a function of that name would hide struct pv_run.) */
 int pv_vcpu_run(int vcpu_fd);
+/* PV_RUN_WITH_RESULT: value into the guest's return register (rax) as the
+ * answer to the PV_EXIT_SYSCALL or PV_EXIT_HYPERCALL the last run ended
+ * with, then as pv_vcpu_run(). -ENOMSG when no such exit awaits one. */
+int pv_vcpu_run_with_result(int vcpu_fd, int64_t value);
 /* PV_GET_REGS / PV_SET_REGS / PV_GET_SREGS / PV_SET_SREGS (x86_64 layouts).
  * 0 or -errno. */
 int pv_get_regs(int vcpu_fd, struct pv_regs_x86_64 *regs);

@@ -66,6 +66,10 @@ public:
 	// with err == EINTR means a signal is pending for this thread (exit
 	// reason PV_EXIT_INTERRUPTED; the handler has run): run again.
 	[[nodiscard]] status run() const;
+	// PV_RUN_WITH_RESULT: value is the answer (rax) to the syscall or
+	// hypercall exit of the last run(), then as run(). ENOMSG when the
+	// last run did not end with one.
+	[[nodiscard]] status run_with_result(int64_t value) const;
 	// The exit of the last run(): the kernel's page, read-only.
 	[[nodiscard]] const pv_run& run_page() const { return *run_; }
 	[[nodiscard]] result<pv_regs_x86_64> regs() const;

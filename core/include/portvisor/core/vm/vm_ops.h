@@ -58,6 +58,10 @@ struct vm_ops {
 	trap::hypercall (*read_hypercall)(vcpu& c, u64& next_ip);
 	// Applies the trap's register update (result, advance, restart).
 	void (*apply_trap)(vcpu& c, const trap::trap_outcome& o);
+	// Writes user space's result of a syscall exit into the guest's
+	// return register, and nothing else (RIP is past the hypercall
+	// already). Preemptible.
+	void (*set_result)(vcpu& c, u64 value);
 	// Fills the arch-specific exit data of the run page (exceptions).
 	void (*describe_exit)(vcpu& c, const exit_info& e, pv_run& run);
 };
