@@ -4,6 +4,7 @@
  * kernel: CR4 through its shadow, the task's SPEC_CTRL, the L1TF policy, and
  * what VMX exits leave behind (platform.h, x86 section).
  */
+#include <linux/cpu.h>
 #include <linux/preempt.h>
 #include <linux/sched/smt.h>
 #ifdef CONFIG_X86_64
@@ -46,9 +47,11 @@ int pv_platform_x86_l1d_flush_wanted(void)
 		return PV_L1D_FLUSH_NONE;
 #if IS_ENABLED(CONFIG_KVM_INTEL)
 	/* l1tf=off or mitigations=off: kvm_intel then never flushes either.
-	 * The variable is exported only when kvm_intel can be built; without
-	 * it, flush. */
+	 * The variable is exported only when kvm_intel can be built. */
 	if (l1tf_mitigation == L1TF_MITIGATION_OFF)
+		return PV_L1D_FLUSH_NONE;
+#else
+	if (cpu_mitigations_off()) /* l1tf=off alone cannot be seen here */
 		return PV_L1D_FLUSH_NONE;
 #endif
 	if (boot_cpu_has(X86_FEATURE_ARCH_CAPABILITIES) &&
@@ -59,9 +62,22 @@ int pv_platform_x86_l1d_flush_wanted(void)
 						     PV_L1D_FLUSH_SOFTWARE;
 }
 
-int pv_platform_x86_smt_active(void)
+int pv_platform_x86_l1tf_smt_warning(void)
 {
-	return sched_smt_active();
+	if (!boot_cpu_has_bug(X86_BUG_L1TF) || !sched_smt_active())
+		return 0;
+#if IS_ENABLED(CONFIG_KVM_INTEL)
+	switch (l1tf_mitigation) {
+	case L1TF_MITIGATION_FLUSH:
+	case L1TF_MITIGATION_FLUSH_NOSMT:
+	case L1TF_MITIGATION_FULL:
+		return 1;
+	default:
+		return 0;
+	}
+#else
+	return !cpu_mitigations_off();
+#endif
 }
 
 void pv_platform_x86_vmx_restore_host(void)

@@ -17,16 +17,19 @@ constexpr u32 cache_line = 64;
 
 int l1d_flusher::init(int policy)
 {
-	policy_ = policy;
-	if (policy_ != PV_L1D_FLUSH_SOFTWARE)
+	if (policy != PV_L1D_FLUSH_SOFTWARE) {
+		policy_ = policy;
 		return 0;
+	}
 	buffer_ = static_cast<u8*>(pv_platform_alloc_pages(buffer_order));
 	if (buffer_ == nullptr)
 		return -PV_ENOMEM;
-	// Not zero: a hypervisor below could back zero pages with one shared
-	// page, and the 64 KiB read would then touch 4 KiB of L1D.
+	// Every page different, none zero: a hypervisor below could back
+	// identical pages with one frame, and the 64 KiB read would then
+	// touch less than the 32 KiB of L1D.
 	for (u32 i = 0; i < buffer_bytes; i++)
-		buffer_[i] = u8(i / cache_line + 1);
+		buffer_[i] = u8(i / 4096 + 1);
+	policy_ = policy;
 	return 0;
 }
 

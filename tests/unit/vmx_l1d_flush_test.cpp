@@ -54,6 +54,8 @@ TEST_F(vmx_l1d_flush, no_memory_for_the_buffer_is_enomem)
 	l1d_flusher f;
 	EXPECT_EQ(f.init(PV_L1D_FLUSH_SOFTWARE), -PV_ENOMEM);
 	EXPECT_EQ(fake::alloc_stats().pages, 0U);
+	EXPECT_EQ(f.policy(), PV_L1D_FLUSH_NONE) << "no buffer: flush() must not read one";
+	f.flush();
 	f.release();
 	EXPECT_TRUE(fake::misuse().empty());
 }

@@ -555,6 +555,7 @@ status guest_context::give_result(int64_t value, answer how)
 
 status guest_context::set_return_value(int64_t value)
 {
+	has_pending_result_ = false;  // this answer, not the one step() kept
 	auto r = cpu_.regs();
 	if (!r)
 		return r.err();

@@ -118,9 +118,11 @@ uint64_t pv_platform_x86_host_spec_ctrl(void);
  */
 enum pv_l1d_flush { PV_L1D_FLUSH_NONE = 0, PV_L1D_FLUSH_MSR = 1, PV_L1D_FLUSH_SOFTWARE = 2 };
 int pv_platform_x86_l1d_flush_wanted(void);
-/* Whether sibling threads of a core may both run now (SMT on): L1TF then
- * leaks between them whatever the flush before entry does. */
-int pv_platform_x86_smt_active(void);
+/* Whether to warn that L1TF leaks between a core's sibling threads
+ * whatever the flush before entry does: the CPU is affected, SMT is on
+ * now, and the kernel's l1tf= policy is one kvm_intel warns under (flush,
+ * flush,nosmt, full; not off, flush,nowarn or full,force). */
+int pv_platform_x86_l1tf_smt_warning(void);
 /* After VM exits (VMX): the exits left the TSS limit at 0x67 and the GDT
  * limit at 0xffff; put them back before the CPU goes to another task or to
  * user space (KVM's vmx_prepare_switch_to_host). Preemption off. */

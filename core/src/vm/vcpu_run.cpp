@@ -199,5 +199,8 @@ extern "C" long pv_core_vcpu_ioctl(pv_core_vcpu* c, unsigned int cmd, uint64_t a
 	// Setting the system registers makes a vCPU runnable.
 	if (rc == 0 && ioc_nr(cmd) == ioc_nr(PV_SET_SREGS))
 		c->state = vcpu_state::runnable;
+	// Registers set by the caller: no earlier exit's answer goes over them.
+	if (rc == 0 && (ioc_nr(cmd) == ioc_nr(PV_SET_SREGS) || ioc_nr(cmd) == ioc_nr(PV_SET_REGS)))
+		c->result_pending = false;
 	return rc;
 }

@@ -81,6 +81,16 @@ int main()
 				  static_cast<unsigned long long>(run.syscall.args[1]),
 				  static_cast<unsigned long long>(run.syscall.args[2]));
 			saw_exit = true;
+			// Registers set since the exit cancel its pending answer:
+			// PV_RUN_WITH_RESULT is refused, nothing changes.
+			auto g = ctx.cpu().regs();
+			PVT_CHECK(g.ok(), "%s", g.err().message.c_str());
+			auto s = ctx.cpu().set_regs(g.value());
+			PVT_CHECK(s.ok(), "%s", s.err().message.c_str());
+			auto w = ctx.cpu().run_with_result(1);
+			PVT_CHECK(!w.ok() && w.err().err == ENOMSG,
+				  "PV_RUN_WITH_RESULT after PV_SET_REGS: %s, want ENOMSG",
+				  w.ok() ? "ran" : w.err().message.c_str());
 		}
 		// The library's handling: runs gettid natively, maps regions.
 		auto h = ctx.handle_exit(0);

@@ -40,9 +40,10 @@ struct vcpu {
 	pv_run* run = nullptr;  // the page user space maps read-only
 	void* arch = nullptr;   // the backend's vCPU state (VMCB, GPRs)
 	trap::trap_stats stats{};
-	// The last PV_RUN handed a syscall or hypercall to user space and no
-	// PV_RUN came since: PV_RUN_WITH_RESULT may answer it. Under the
-	// platform's vCPU lock, as every vCPU ioctl.
+	// The last PV_RUN handed a syscall or hypercall to user space and
+	// neither a PV_RUN nor a PV_SET_REGS/PV_SET_SREGS came since:
+	// PV_RUN_WITH_RESULT may answer it. Under the platform's vCPU lock, as
+	// every vCPU ioctl.
 	bool result_pending = false;
 	// Where the vCPU is in the guest now: the CPU id, or -1. Written by
 	// its thread with interrupts off; read by stage-2 invalidations.
