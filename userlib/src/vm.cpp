@@ -102,26 +102,26 @@ void vcpu::close()
 	fd_ = -1;
 }
 
-status vcpu::run() const
+namespace {
+
+// The status of a run ioctl (PV_RUN, PV_RUN_WITH_RESULT) that returned rc.
+status run_status(int rc, const char* ioctl_name, unsigned int id)
 {
-	int rc = pv_vcpu_run(fd_);
+	const std::string what = std::string(ioctl_name) + " (vCPU " + std::to_string(id) + ")";
 	if (rc == -EINTR)
-		return error{EINTR, "PV_RUN (vCPU " + std::to_string(id_) +
-					"): interrupted by a signal; run again"};
+		return error{EINTR, what + ": interrupted by a signal; run again"};
 	if (rc < 0)
-		return make_error(rc, "PV_RUN (vCPU " + std::to_string(id_) + ")");
+		return make_error(rc, what);
 	return std::monostate{};
 }
 
+}  // namespace
+
+status vcpu::run() const { return run_status(pv_vcpu_run(fd_), "PV_RUN", id_); }
+
 status vcpu::run_with_result(int64_t value) const
 {
-	int rc = pv_vcpu_run_with_result(fd_, value);
-	if (rc == -EINTR)
-		return error{EINTR, "PV_RUN_WITH_RESULT (vCPU " + std::to_string(id_) +
-					"): interrupted by a signal; run again"};
-	if (rc < 0)
-		return make_error(rc, "PV_RUN_WITH_RESULT (vCPU " + std::to_string(id_) + ")");
-	return std::monostate{};
+	return run_status(pv_vcpu_run_with_result(fd_, value), "PV_RUN_WITH_RESULT", id_);
 }
 
 result<pv_regs_x86_64> vcpu::regs() const
