@@ -455,7 +455,8 @@ void invalidate_hook(void* ctx) { core::flush_vcpus(*static_cast<core::vm*>(ctx)
 int vm_init(core::vm& v)
 {
 	// As kvm_intel: the flush cannot help against a sibling thread.
-	if (pv_platform_x86_l1tf_smt_warning() != 0 &&
+	if (!__atomic_load_n(&g_hw.smt_warned, __ATOMIC_RELAXED) &&
+	    pv_platform_x86_l1tf_smt_warning() != 0 &&
 	    !__atomic_exchange_n(&g_hw.smt_warned, true, __ATOMIC_RELAXED))
 		pv_platform_log(PV_LOG_WARN,
 				"vmx: this CPU has L1TF and SMT is on: a guest can read what "
