@@ -105,14 +105,16 @@ void vcpu::close()
 namespace {
 
 // The status of a run ioctl (PV_RUN, PV_RUN_WITH_RESULT) that returned rc.
+// The message is built only for an error: a run is the hot path of every
+// exit to user space, and a std::string of this length costs a malloc.
 status run_status(int rc, const char* ioctl_name, unsigned int id)
 {
+	if (rc >= 0)
+		return std::monostate{};
 	const std::string what = std::string(ioctl_name) + " (vCPU " + std::to_string(id) + ")";
 	if (rc == -EINTR)
 		return error{EINTR, what + ": interrupted by a signal; run again"};
-	if (rc < 0)
-		return make_error(rc, what);
-	return std::monostate{};
+	return make_error(rc, what);
 }
 
 }  // namespace
