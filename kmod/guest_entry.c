@@ -7,6 +7,8 @@
 #include <linux/hw_breakpoint.h>
 #include <linux/kvm_host.h>
 #include <linux/irqflags.h>
+#include <linux/jiffies.h>
+#include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -43,6 +45,31 @@ void pv_platform_yield(void)
 	cond_resched();
 }
 
+/*
+ * The jiffy in which this CPU last told RCU it entered a guest. KVM's
+ * guest_enter_irqoff() notes a context switch on every entry (about 55
+ * instructions of rcu_note_context_switch); a direct syscall enters the
+ * guest again every few hundred instructions, and one note a jiffy is as
+ * good for RCU: a grace period waits for every CPU's note, and lasts
+ * jiffies. A guest that runs on without exits is left by the next tick,
+ * whose entry falls in a new jiffy and notes. With context tracking on
+ * (nohz_full) the guest is an extended quiescent state entered and left on
+ * every switch, as for KVM.
+ */
+static DEFINE_PER_CPU(unsigned long, pv_rcu_noted_jiffy);
+
+static __always_inline void pv_guest_context_enter(void)
+{
+	const unsigned long now = READ_ONCE(jiffies);
+
+	if (now != __this_cpu_read(pv_rcu_noted_jiffy)) {
+		__this_cpu_write(pv_rcu_noted_jiffy, now);
+		guest_context_enter_irqoff();
+	} else {
+		(void)context_tracking_guest_enter();
+	}
+}
+
 int pv_platform_guest_enter_begin(void)
 {
 	unsigned long flags;
@@ -67,7 +94,8 @@ int pv_platform_guest_enter_begin(void)
 #endif
 	/* Guest time accounting and RCU: time in the guest is a quiescent
 	 * state, as for KVM (RCU Tasks must not wait for a spinning guest). */
-	guest_enter_irqoff();
+	guest_timing_enter_irqoff();
+	pv_guest_context_enter();
 	return smp_processor_id();
 }
 
