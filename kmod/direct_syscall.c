@@ -117,25 +117,51 @@ void pv_platform_seccomp_kill(int whole_process, const struct pv_seccomp_data *d
 		force_sig(SIGKILL);
 }
 
-int64_t pv_platform_run_syscall(uint32_t nr, const uint64_t args[6])
+#ifdef CONFIG_X86_64
+static_assert(sizeof(struct pt_regs) <= sizeof(struct pv_syscall_frame),
+	      "PV_SYSCALL_FRAME_BYTES holds a pt_regs");
+static_assert(__alignof__(struct pt_regs) <= __alignof__(struct pv_syscall_frame),
+	      "a pv_syscall_frame is aligned for a pt_regs");
+#endif
+
+#ifdef CONFIG_X86_64
+/* A frame of its own, on the stack: out of line, as the kernel zeroes
+ * every automatic variable (CONFIG_INIT_STACK_ALL_ZERO) and the frame is
+ * 192 bytes. */
+static noinline int64_t pv_run_syscall_unframed(uint32_t nr, const uint64_t args[6])
+{
+	struct pv_syscall_frame frame = {};
+
+	return pv_platform_run_syscall(&frame, nr, args);
+}
+#endif
+
+int64_t pv_platform_run_syscall(struct pv_syscall_frame *frame, uint32_t nr,
+				const uint64_t args[6])
 {
 #ifndef CONFIG_X86_64
 	return -ENOSYS; /* arm64 runs no vCPU yet */
 #else
-	struct pt_regs regs = {};
+	struct pt_regs *regs;
 
 	if (!pv_sys_call)
 		return -ENOSYS;
-	regs.di = args[0];
-	regs.si = args[1];
-	regs.dx = args[2];
-	regs.r10 = args[3];
-	regs.r8 = args[4];
-	regs.r9 = args[5];
-	regs.orig_ax = nr;
-	regs.ax = -ENOSYS;
+	if (unlikely(!frame))
+		return pv_run_syscall_unframed(nr, args);
+	/* Only these fields are ever written: the others stay as the core
+	 * zeroed them. The handlers read the arguments from here (the
+	 * SYSCALL_DEFINE wrappers); none keeps the pointer. */
+	regs = (struct pt_regs *)frame;
+	regs->di = args[0];
+	regs->si = args[1];
+	regs->dx = args[2];
+	regs->r10 = args[3];
+	regs->r8 = args[4];
+	regs->r9 = args[5];
+	regs->orig_ax = nr;
+	regs->ax = -ENOSYS;
 	/* x64_sys_call answers -ENOSYS for numbers it does not know. */
-	return pv_sys_call(&regs, nr);
+	return pv_sys_call(regs, nr);
 #endif
 }
 

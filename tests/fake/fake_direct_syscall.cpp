@@ -101,7 +101,7 @@ void pv_platform_seccomp_kill(int whole_process, const struct pv_seccomp_data* d
 	s.kill_calls++;
 }
 
-int64_t pv_platform_run_syscall(uint32_t nr, const uint64_t args[6])
+int64_t pv_platform_run_syscall(pv_syscall_frame* frame, uint32_t nr, const uint64_t args[6])
 {
 	auto& s = pv::fake_syscall::get();
 	const unsigned seq = ++s.calls;
@@ -109,6 +109,7 @@ int64_t pv_platform_run_syscall(uint32_t nr, const uint64_t args[6])
 	if (n < max_records) {
 		s.syscalls[n].seq = seq;
 		s.syscalls[n].nr = nr;
+		s.syscalls[n].frame = frame;
 		memcpy(s.syscalls[n].args, args, sizeof(s.syscalls[n].args));
 	}
 	return n < s.result_count ? s.results[n] : s.default_result;

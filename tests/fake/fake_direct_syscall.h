@@ -49,6 +49,7 @@ struct syscall_record {
 	unsigned seq;
 	uint32_t nr;
 	uint64_t args[6];
+	const pv_syscall_frame* frame;  // as passed
 };
 
 struct state {

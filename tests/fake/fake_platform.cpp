@@ -372,7 +372,7 @@ void pv_platform_seccomp_kill(int whole_process, const struct pv_seccomp_data* d
 	st().sys.kills.emplace_back(whole_process != 0, *data);
 }
 
-int64_t pv_platform_run_syscall(uint32_t nr, const uint64_t args[6])
+int64_t pv_platform_run_syscall(pv_syscall_frame* /*frame*/, uint32_t nr, const uint64_t args[6])
 {
 	syscall_path& p = st().sys;
 	syscall_call call{nr, {}};

@@ -188,6 +188,21 @@ TEST_F(trap_test, x86_64_view_runs_getpid_with_the_seccomp_data_of_x86_64)
 	EXPECT_EQ(f.last_filter_data.arch, 0xC000003EU);
 	EXPECT_EQ(f.last_filter_data.nr, 39);
 	EXPECT_EQ(f.last_filter_data.instruction_pointer, test_ip);
+	EXPECT_EQ(f.syscalls[0].frame, nullptr) << "the register-view overload has no vCPU frame";
+}
+
+TEST_F(trap_test, direct_syscall_gets_the_callers_frame)
+{
+	// The platform keeps the vCPU's pt_regs there between calls (zeroed
+	// once): every direct syscall must be handed the same frame.
+	const trap_outcome first = run(syscall_arch::x86_64, 39);
+	const trap_outcome second = run(syscall_arch::x86_64, 39);
+	EXPECT_EQ(first.kind, trap_kind::resume);
+	EXPECT_EQ(second.kind, trap_kind::resume);
+	const auto& f = fake::get();
+	ASSERT_EQ(f.syscall_calls, 2U);
+	EXPECT_EQ(f.syscalls[0].frame, &frame);
+	EXPECT_EQ(f.syscalls[1].frame, &frame);
 }
 
 TEST_F(trap_test, arm64_view_runs_getpid_with_the_seccomp_data_of_aarch64)

@@ -124,7 +124,7 @@ protected:
 
 	trap_outcome run(const hypercall& hc)
 	{
-		return handle_hypercall(hc, test_ip, policy, stats);
+		return handle_hypercall(hc, test_ip, policy, stats, &frame);
 	}
 	trap_outcome run(syscall_arch arch, u64 nr_reg) { return run(make_call(arch, nr_reg)); }
 
@@ -133,6 +133,7 @@ protected:
 
 	trap_policy policy{};
 	trap_stats stats{};
+	pv_syscall_frame frame{};  // the vCPU's scratch, handed to the platform
 };
 
 // The same tests on both syscall ABIs.

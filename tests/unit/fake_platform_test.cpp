@@ -296,11 +296,11 @@ TEST_F(fake_platform, seccomp_filters_fold_in_order_or_fail)
 TEST_F(fake_platform, syscall_path_records_what_the_core_asks)
 {
 	const uint64_t args[6] = {1, 2, 3, 4, 5, 6};
-	EXPECT_EQ(pv_platform_run_syscall(39, args), -38);
+	EXPECT_EQ(pv_platform_run_syscall(nullptr, 39, args), -38);
 	fake::syscalls().run_syscall = [](const fake::syscall_call& c) {
 		return static_cast<int64_t>(c.args[0] + c.args[5]);
 	};
-	EXPECT_EQ(pv_platform_run_syscall(0, args), 7);
+	EXPECT_EQ(pv_platform_run_syscall(nullptr, 0, args), 7);
 	ASSERT_EQ(fake::syscalls().syscalls.size(), 2U);
 	EXPECT_EQ(fake::syscalls().syscalls[1].args[4], 5U);
 

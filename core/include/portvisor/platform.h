@@ -194,10 +194,21 @@ void pv_platform_seccomp_send_sigsys(const struct pv_seccomp_data *data, uint16_
  * back to user space. */
 void pv_platform_seccomp_kill(int whole_process, const struct pv_seccomp_data *data);
 
+/* Scratch of one vCPU that pv_platform_run_syscall keeps between calls
+ * (x86-64: the pt_regs it hands the syscall dispatcher). The core zeroes it
+ * once, when the vCPU is created; the platform writes only the fields a
+ * call sets, so that the rest need not be cleared on every call. */
+#define PV_SYSCALL_FRAME_BYTES 192
+struct pv_syscall_frame {
+	uint64_t words[PV_SYSCALL_FRAME_BYTES / 8];
+};
+
 /* Runs system call `nr` of the calling task's native ABI with `args`, as
- * the syscall entry would after seccomp. Returns the raw result: a value,
- * -errno, or one of the -ERESTART* codes. */
-int64_t pv_platform_run_syscall(uint32_t nr, const uint64_t args[6]);
+ * the syscall entry would after seccomp. `frame` is the calling vCPU's
+ * scratch, or NULL (the platform then uses a zeroed one of its own).
+ * Returns the raw result: a value, -errno, or one of the -ERESTART* codes. */
+int64_t pv_platform_run_syscall(struct pv_syscall_frame *frame, uint32_t nr,
+				const uint64_t args[6]);
 
 /*
  * What delivering the calling task's next pending signal would do now.

@@ -158,7 +158,8 @@ bool seccomp_stops(const hypercall& hc, u64 guest_ip, trap_stats& stats, trap_ou
 	}
 }
 
-trap_outcome decide(const hypercall& hc, u64 guest_ip, const trap_policy& policy, trap_stats& stats)
+trap_outcome decide(const hypercall& hc, u64 guest_ip, const trap_policy& policy, trap_stats& stats,
+		    pv_syscall_frame* frame)
 {
 	if (hc.user_mode) {
 		stats.from_user_mode++;
@@ -191,7 +192,7 @@ trap_outcome decide(const hypercall& hc, u64 guest_ip, const trap_policy& policy
 	}
 
 	stats.direct_syscalls++;
-	const int64_t result = pv_platform_run_syscall(hc.nr, hc.args);
+	const int64_t result = pv_platform_run_syscall(frame, hc.nr, hc.args);
 	const trap_outcome o = after_syscall(hc, result, pv_platform_pending_signal());
 	if (o.update == reg_update::restart)
 		stats.restarts++;
@@ -205,10 +206,10 @@ trap_outcome decide(const hypercall& hc, u64 guest_ip, const trap_policy& policy
 }  // namespace
 
 trap_outcome handle_hypercall(const hypercall& hc, u64 guest_ip, const trap_policy& policy,
-			      trap_stats& stats)
+			      trap_stats& stats, pv_syscall_frame* frame)
 {
 	stats.hypercalls++;
-	const trap_outcome o = decide(hc, guest_ip, policy, stats);
+	const trap_outcome o = decide(hc, guest_ip, policy, stats, frame);
 	switch (o.kind) {
 	case trap_kind::resume: stats.resumed++; break;
 	case trap_kind::restart: stats.restarted++; break;

@@ -62,7 +62,8 @@ int handle_hypercall(vcpu& c)
 	vm& v = *c.owner;
 	u64 next_ip = 0;
 	const trap::hypercall hc = v.ops->read_hypercall(c, next_ip);
-	const trap::trap_outcome o = trap::handle_hypercall(hc, next_ip, v.policy, c.stats);
+	const trap::trap_outcome o =
+	    trap::handle_hypercall(hc, next_ip, v.policy, c.stats, &c.syscall_frame);
 	v.ops->apply_trap(c, o);
 	c.run->stat_direct_syscalls = c.stats.direct_syscalls;
 	switch (o.kind) {

@@ -43,7 +43,7 @@ void fake_platform_only(benchmark::State& state)
 	const uint64_t args[6] = {};
 	for (auto _ : state) {
 		benchmark::DoNotOptimize(pv_platform_seccomp_run_filters(&data, ignore, nullptr));
-		benchmark::DoNotOptimize(pv_platform_run_syscall(39, args));
+		benchmark::DoNotOptimize(pv_platform_run_syscall(nullptr, 39, args));
 		benchmark::DoNotOptimize(pv_platform_pending_signal());
 	}
 }

@@ -64,8 +64,11 @@ struct trap_stats {
 // address after the hypercall instruction: what native seccomp reports as
 // seccomp_data.instruction_pointer and SIGSYS's si_call_addr (KSTK_EIP of a
 // task in a syscall is its return address). No allocation, no virtual call.
+// `frame`: the calling vCPU's scratch for pv_platform_run_syscall, or
+// nullptr for the platform's own.
 [[nodiscard]] trap_outcome handle_hypercall(const hypercall& hc, u64 guest_ip,
-					    const trap_policy& policy, trap_stats& stats);
+					    const trap_policy& policy, trap_stats& stats,
+					    pv_syscall_frame* frame = nullptr);
 
 // The same, from the registers of a VMX or SVM guest.
 [[nodiscard]] inline trap_outcome handle_hypercall(const x86_64_hypercall_regs& regs, u64 guest_ip,

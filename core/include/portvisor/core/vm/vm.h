@@ -49,6 +49,7 @@ struct vcpu {
 	// its thread with interrupts off; read by stage-2 invalidations.
 	int in_guest_cpu = -1;  // atomic
 	u64 seen_tlb_generation = 0;
+	pv_syscall_frame syscall_frame{};  // the platform's, zeroed here once
 };
 
 // Makes every vCPU of `v` flush its stage-2 TLB entries before it enters
