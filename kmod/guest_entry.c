@@ -46,24 +46,34 @@ void pv_platform_yield(void)
 }
 
 /*
- * The jiffy in which this CPU last told RCU it entered a guest. KVM's
- * guest_enter_irqoff() notes a context switch on every entry (about 55
- * instructions of rcu_note_context_switch); a direct syscall enters the
- * guest again every few hundred instructions, and one note a jiffy is as
- * good for RCU: a grace period waits for every CPU's note, and lasts
- * jiffies. A guest that runs on without exits is left by the next tick,
- * whose entry falls in a new jiffy and notes. With context tracking on
- * (nohz_full) the guest is an extended quiescent state entered and left on
- * every switch, as for KVM.
+ * The last note this CPU gave RCU of a guest entry: in which jiffy, for
+ * which task. KVM's guest_enter_irqoff() notes a context switch on every
+ * entry (about 55 instructions of rcu_note_context_switch); a direct
+ * syscall enters the guest again every few hundred instructions, and one
+ * note a jiffy per task is as good for RCU:
+ *  - a grace period waits for every CPU's note, and lasts jiffies;
+ *  - RCU Tasks waits for every task's (a task that never sleeps has no
+ *    other), hence the task: a task entering after another notes at once;
+ *  - a guest that runs on without exits is left by the next tick, whose
+ *    entry falls in a new jiffy and notes.
+ * With context tracking on (nohz_full) the guest is an extended quiescent
+ * state entered and left on every switch, as for KVM. Written with
+ * interrupts off; the task pointer is only compared, never followed.
  */
-static DEFINE_PER_CPU(unsigned long, pv_rcu_noted_jiffy);
+struct pv_rcu_note {
+	unsigned long jiffy;
+	const struct task_struct *task;
+};
+static DEFINE_PER_CPU(struct pv_rcu_note, pv_rcu_noted);
 
 static __always_inline void pv_guest_context_enter(void)
 {
 	const unsigned long now = READ_ONCE(jiffies);
 
-	if (now != __this_cpu_read(pv_rcu_noted_jiffy)) {
-		__this_cpu_write(pv_rcu_noted_jiffy, now);
+	if (now != __this_cpu_read(pv_rcu_noted.jiffy) ||
+	    current != __this_cpu_read(pv_rcu_noted.task)) {
+		__this_cpu_write(pv_rcu_noted.jiffy, now);
+		__this_cpu_write(pv_rcu_noted.task, current);
 		guest_context_enter_irqoff();
 	} else {
 		(void)context_tracking_guest_enter();
